@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChargersConfig(AppConfig):
+    name = "chargers"
+    verbose_name = "Fleet and OCPP"

@@ -1,0 +1,16 @@
+"""The REST API under /api/v1/: each app contributes its viewsets here."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from chargers.api import ChargerViewSet, SiteViewSet
+
+router = DefaultRouter()
+router.register("sites", SiteViewSet, basename="site")
+router.register("chargers", ChargerViewSet, basename="charger")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,1 @@
+"""Fault episodes, phantom filtering, correlation, alerts and uptime."""

@@ -1,0 +1,1 @@
+"""Manufacturers, OEM manuals, error-code entries and repair playbooks."""
