@@ -1,0 +1,71 @@
+"""Bad settings stop start-up with a message naming the variable."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.processes import ROOT
+
+
+def start_django(**env_overrides):
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
+    }
+    env.update({"SECRET_KEY": "x" * 60, "FAULTLINE_VAR_DIR": str(ROOT / "var" / "settings-test")})
+    env.update(env_overrides)
+    env = {k: v for k, v in env.items() if v is not None}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "postgres://nohost:notaport/x"),
+        ("DATABASE_URL", "mysql://root@localhost/db"),
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/"),
+        ("DEBUG", "maybe"),
+        ("REDIS_URL", "localhost:6379"),
+        ("OCPP_HEARTBEAT_INTERVAL", "often"),
+        ("TIME_ZONE", "Mars/Olympus"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
+    result = start_django(**{variable: value})
+    assert result.returncode != 0
+    assert variable in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = start_django(SECRET_KEY=None, DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_the_embedded_default_starts_without_any_service():
+    result = start_django(SECRET_KEY=None, DEBUG="1")
+    assert result.returncode == 0, result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in {"HTTPS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(
+        SECRET_KEY="a-long-production-secret-key-with-enough-entropy-3f9a1c7e2b8d4f6a0e5c",
+        ALLOWED_HOSTS="faultline.example.org",
+        DEBUG="0",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
