@@ -1,1 +1,0 @@
-"""Fault episodes, phantom filtering, correlation, alerts and uptime."""
