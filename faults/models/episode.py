@@ -101,3 +101,6 @@ class EpisodeReport(models.Model):
                 name="faults_episodereport_has_a_source",
             )
         ]
+
+    def __str__(self):
+        return f"report {self.status_report_id or self.device_event_id} in episode {self.episode_id}"
