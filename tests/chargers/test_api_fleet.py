@@ -130,3 +130,13 @@ def test_token_authentication_works(api_client, operator):
     assert api_client.get("/api/v1/sites/").status_code == 200
     api_client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert api_client.get("/api/v1/sites/").status_code == 401
+
+
+def test_factories_build_a_charger_whose_password_is_checked():
+    from tests.factories import ChargerFactory, ConnectorFactory
+
+    charger = ChargerFactory(password="a-sixteen-char-secret")
+    port = ConnectorFactory(charger=charger, evse_id=2)
+    assert charger.check_password("a-sixteen-char-secret")
+    assert not charger.check_password("wrong")
+    assert (port.evse_id, port.connector_id, port.label) == (2, 2, "#2")
