@@ -1,1 +1,0 @@
-"""Manufacturers, OEM manuals, error-code entries and repair playbooks."""
