@@ -1,6 +1,8 @@
 """Fault episodes: one row per contiguous problem period of a port (or of a whole charger)."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from chargers.models import Charger, Connector, DeviceEvent, StatusReport
 from knowledgebase.vocabulary import Category, PhantomReason, Responsible, Severity
@@ -42,6 +44,31 @@ class FaultEpisode(models.Model):
     meaning = models.TextField(blank=True)
     next_action = models.TextField(blank=True)
     match_reason = models.CharField(max_length=300, blank=True)
+    matched_by = models.CharField(max_length=20, blank=True)
+    # Knowledge-base rows by id: the translation contract hands out ids, and an entry deleted later
+    # must not delete the history of what was shown at the time.
+    knowledge_entry_id = models.PositiveIntegerField(null=True, blank=True)
+    playbook_id = models.PositiveIntegerField(null=True, blank=True)
+    playbook_name = models.CharField(max_length=200, blank=True)
+    charging_possible = models.BooleanField(null=True, blank=True)
+    is_safety = models.BooleanField(default=False)
+    classified_at = models.DateTimeField(null=True, blank=True)
+
+    # 2.0.1 NotifyEvent episodes: which component/variable raised it, to pair the clear with it.
+    source_component = models.CharField(max_length=50, blank=True)
+    source_variable = models.CharField(max_length=50, blank=True)
+
+    # Correlation: a site-wide incident, a recurring code escalated, a fault that follows a vehicle.
+    incident = models.ForeignKey(
+        "faults.SiteIncident", on_delete=models.SET_NULL, null=True, blank=True, related_name="episodes"
+    )
+    escalated = models.BooleanField(default=False)
+    vehicle_suspected = models.BooleanField(default=False)
+    correlation_note = models.CharField(max_length=300, blank=True)
+
+    # Alerts: sent once per episode, and a recovery message once it closes.
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    recovery_sent_at = models.DateTimeField(null=True, blank=True)
 
     # Phantom filtering never deletes: the decision, its reason and evidence stay on the row.
     is_phantom = models.BooleanField(default=False)
@@ -71,6 +98,12 @@ class FaultEpisode(models.Model):
             # Episode building and uptime: one port's episodes over time.
             models.Index(fields=["connector", "opened_at"], name="faults_episode_port_time"),
             models.Index(fields=["charger", "opened_at"], name="faults_episode_charger_time"),
+            # The alert sweep: open, not yet alerted faults.
+            models.Index(
+                fields=["opened_at"],
+                name="faults_episode_alert_due",
+                condition=models.Q(closed_at__isnull=True, alerted_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -79,6 +112,52 @@ class FaultEpisode(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def is_charger_level(self) -> bool:
+        return self.connector.is_whole_charger
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.closed_at is None:
+            return None
+        return (self.closed_at - self.opened_at).total_seconds()
+
+
+class EpisodeChange(models.Model):
+    """One named action applied to an episode: its history, for people and for audits."""
+
+    episode = models.ForeignKey(FaultEpisode, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=40)
+    detail = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.action} on episode {self.episode_id} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class PortCursor(models.Model):
+    """The latest status report of a port already folded into episodes (spots late reports)."""
+
+    connector = models.OneToOneField(Connector, on_delete=models.CASCADE, related_name="+")
+    last_event_at = models.DateTimeField()
+    last_report_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["connector"]
+
+    def __str__(self):
+        return f"{self.connector_id} up to report {self.last_report_id}"
+
+    def is_after(self, report) -> bool:
+        """Whether `report` comes after everything folded in so far (event time, then id)."""
+        return (report.event_at, report.id) > (self.last_event_at, self.last_report_id)
 
 
 class EpisodeReport(models.Model):
