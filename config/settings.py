@@ -271,3 +271,10 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+
+# --- Knowledge base ------------------------------------------------------------------------------
+# How long (ms) a process trusts its compiled translation rules before re-checking the knowledge
+# base's version: 0 checks on every translation (one primary-key lookup); raise it for throughput.
+KB_RULES_RECHECK_MS = env_int("KB_RULES_RECHECK_MS", 0, minimum=0)
+# Largest uncompressed size of an uploaded XLSX manual: a zip bomb is refused before it is opened.
+KB_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("KB_MAX_XLSX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024, minimum=1024)

@@ -79,3 +79,45 @@ class ExclusionReason(models.TextChoices):
     VANDALISM = "vandalism", "Vandalism"
     NATURAL_DISASTER = "natural_disaster", "Natural disaster"
     OUTSIDE_OPERATING_HOURS = "outside_operating_hours", "Outside operating hours"
+
+
+# --- Knowledge-base vocabularies (added by the knowledge base; values are stored) ----------------
+
+
+class EntryScope(models.TextChoices):
+    """Where a code's meaning comes from, from the most general to the most specific."""
+
+    OCPP = "ocpp", "Standard OCPP"
+    CHARGEX = "chargex", "ChargeX MREC"
+    EVGO = "evgo", "EVgo MREC"
+    MANUFACTURER = "manufacturer", "Manufacturer"
+
+
+class EntrySource(models.TextChoices):
+    MANUAL = "manual", "OEM manual"
+    FIELD = "field", "Observed in the field"
+    STANDARD = "standard", "Published standard"
+
+
+class EntryStatus(models.TextChoices):
+    DRAFT = "draft", "Draft (waiting for review)"
+    LIVE = "live", "Live"
+    RETIRED = "retired", "Retired (replaced or withdrawn)"
+
+
+class ImportStatus(models.TextChoices):
+    AWAITING_MAPPING = "awaiting_mapping", "Waiting for a column mapping"
+    IN_REVIEW = "in_review", "Drafts waiting for review"
+    DONE = "done", "All drafts reviewed"
+    FAILED = "failed", "Import failed"
+
+
+class ManualKind(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel workbook"
+    PDF = "pdf", "PDF"
+
+
+# Standard vendorId values that announce a published code list rather than a manufacturer.
+CHARGEX_VENDOR_IDS = frozenset({"https://chargex.inl.gov", "http://chargex.inl.gov", "chargex.inl.gov"})
+EVGO_VENDOR_IDS = frozenset({"com.evgo.mrec"})
