@@ -15,6 +15,7 @@ admin.site.site_title = "Faultline"
 urlpatterns = [
     path("", include("faults.urls")),
     path("accounts/", include("accounts.urls")),
+    path("chargers/", include("chargers.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
     path("healthz", healthz, name="healthz"),

@@ -1,9 +1,20 @@
 from django.urls import path
 
-from faults import views
+from faults.views import episodes, fleet, operators, technicians
 
 app_name = "faults"
 
 urlpatterns = [
-    path("", views.board, name="board"),
+    path("", operators.board, name="board"),
+    path("faults/<int:pk>/", episodes.episode_detail, name="detail"),
+    path("faults/<int:pk>/runs/", technicians.start_run, name="start_run"),
+    path("chargers/<str:charge_point_id>/", fleet.charger_detail, name="charger"),
+    path("sites/", fleet.site_list, name="sites"),
+    path("sites/<int:pk>/", fleet.site_detail, name="site"),
+    path("my-work/", technicians.my_work, name="my_work"),
+    path("runs/<int:pk>/", technicians.run_detail, name="run"),
+    path("runs/<int:pk>/steps/<int:step_pk>/", technicians.run_step, name="run_step"),
+    path("runs/<int:pk>/finish/", technicians.run_finish, name="run_finish"),
+    path("runs/<int:pk>/photos/", technicians.run_photo, name="run_photo"),
+    path("photos/<int:pk>/", technicians.photo_file, name="photo"),
 ]

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from faults.models.episode import FaultEpisode
@@ -39,6 +40,9 @@ class PlaybookRun(models.Model):
 
     def __str__(self):
         return f"run of {self.playbook_name or 'no playbook'} on episode {self.episode_id}"
+
+    def get_absolute_url(self):
+        return reverse("faults:run", args=[self.pk])
 
     @property
     def is_finished(self) -> bool:
@@ -100,3 +104,46 @@ class SitePhoto(models.Model):
     @property
     def extension(self) -> str:
         return self.EXTENSIONS.get(self.content_type, "bin")
+
+
+def start_playbook_run(episode: FaultEpisode, user, playbook_name: str, steps: list[dict]) -> PlaybookRun:
+    """Open a run on an episode with a copy of its playbook's steps (safety steps are kept first)."""
+    from django.db import transaction
+
+    ordered = sorted(steps, key=lambda step: not step.get("is_safety", False))
+    with transaction.atomic():
+        run = PlaybookRun.objects.create(episode=episode, playbook_name=playbook_name[:200], started_by=user)
+        PlaybookRunStep.objects.bulk_create(
+            PlaybookRunStep(
+                run=run,
+                position=position,
+                title=step["title"][:300],
+                instructions=step.get("instructions", ""),
+                safety_note=step.get("safety_note", ""),
+                is_safety=step.get("is_safety", False),
+                performer=step.get("performer", ""),
+            )
+            for position, step in enumerate(ordered, start=1)
+        )
+    return run
+
+
+def mark_step(step: PlaybookRunStep, user, done: bool) -> None:
+    """Tick or untick a step of a run that is still in progress."""
+    if step.run.is_finished:
+        raise ValueError("This run is finished: its steps can no longer change.")
+    step.done_at = timezone.now() if done else None
+    step.done_by = user if done else None
+    step.save(update_fields=["done_at", "done_by"])
+
+
+def finish_run(run: PlaybookRun, outcome: str, notes: str) -> None:
+    """Record how the run ended (fixed, not fixed, escalated) and the technician's notes."""
+    if outcome not in RunOutcome.values or outcome == RunOutcome.IN_PROGRESS:
+        raise ValueError(f"{outcome!r} is not an outcome of a finished run.")
+    if run.is_finished:
+        raise ValueError("This run is already finished.")
+    run.outcome = outcome
+    run.notes = notes
+    run.finished_at = timezone.now()
+    run.save(update_fields=["outcome", "notes", "finished_at"])

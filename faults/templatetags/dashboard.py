@@ -1,0 +1,64 @@
+"""Small template helpers for the dashboard's pages (labels, badges, pretty JSON)."""
+
+import json
+
+from django import template
+from django.utils import timezone
+
+from knowledgebase.vocabulary import Category, PhantomReason, Responsible, Severity
+
+register = template.Library()
+
+
+def _label(choices, value) -> str:
+    # Admins may add categories the code does not know: show their stored value readably.
+    try:
+        return choices(value).label
+    except ValueError:
+        return str(value or "").replace("_", " ").capitalize()
+
+
+@register.filter
+def category_label(value) -> str:
+    return _label(Category, value)
+
+
+@register.filter
+def responsible_label(value) -> str:
+    return _label(Responsible, value)
+
+
+@register.filter
+def severity_label(value) -> str:
+    return _label(Severity, value)
+
+
+@register.filter
+def phantom_reason_label(value) -> str:
+    return _label(PhantomReason, value)
+
+
+@register.filter
+def pretty_json(value) -> str:
+    """Indented JSON for people; the template's autoescaping still applies to the result."""
+    if value is None:
+        return ""
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+@register.filter
+def age(value) -> str:
+    """How long ago, compactly: 45s, 12m, 3h 05m, 2d 4h."""
+    if not value:
+        return ""
+    seconds = max(0, int((timezone.now() - value).total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"
