@@ -278,3 +278,28 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 KB_RULES_RECHECK_MS = env_int("KB_RULES_RECHECK_MS", 0, minimum=0)
 # Largest uncompressed size of an uploaded XLSX manual: a zip bomb is refused before it is opened.
 KB_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("KB_MAX_XLSX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024, minimum=1024)
+
+# --- Uptime (faults/uptime) ---------------------------------------------------------------------
+# Caps on excluded downtime (California's rule: planned maintenance up to 72 hours a year per port,
+# vandalism up to 10 days per incident); 0 removes a cap. Other reasons are not capped.
+UPTIME_MAINTENANCE_CAP_HOURS = env_int("UPTIME_MAINTENANCE_CAP_HOURS", 72, minimum=0)
+UPTIME_VANDALISM_CAP_DAYS = env_int("UPTIME_VANDALISM_CAP_DAYS", 10, minimum=0)
+UPTIME_EXCLUSION_CAPS = {
+    "scheduled_maintenance": ("year", UPTIME_MAINTENANCE_CAP_HOURS * 60),
+    "vandalism": ("incident", UPTIME_VANDALISM_CAP_DAYS * 24 * 60),
+}
+# Energy readings of an offline port no further apart than this prove continuous delivery.
+UPTIME_METER_GAP_MINUTES = env_int("UPTIME_METER_GAP_MINUTES", 15, minimum=1)
+# How often stale port-days (late events, new exclusions) are recomputed.
+UPTIME_DIRTY_SWEEP_SECONDS = env_int("UPTIME_DIRTY_SWEEP_SECONDS", 300, minimum=10)
+# The uptime tasks live in a sub-package that the app-level task autodiscovery does not reach.
+CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", ()), "faults.uptime.tasks"]
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "uptime-roll-up-recent": {"task": "faults.uptime.roll_up_recent", "schedule": 3600.0},
+        "uptime-roll-up-dirty": {
+            "task": "faults.uptime.roll_up_dirty",
+            "schedule": float(UPTIME_DIRTY_SWEEP_SECONDS),
+        },
+    }
+)
