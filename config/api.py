@@ -4,16 +4,22 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from chargers.api import ChargerViewSet, SiteViewSet
+from chargers.api import ChargerCommandList, ChargerMessageList, SiteViewSet
+from faults.api import ChargerWithSummaryViewSet, FaultEpisodeViewSet, PhantomRuleViewSet
 from faults.uptime.api import ExclusionViewSet, UptimeViewSet
 
 router = DefaultRouter()
 router.register("sites", SiteViewSet, basename="site")
-router.register("chargers", ChargerViewSet, basename="charger")
+# The faults app's subclass adds the plain-language summary (chargers never imports faults).
+router.register("chargers", ChargerWithSummaryViewSet, basename="charger")
+router.register("faults", FaultEpisodeViewSet, basename="fault")
+router.register("phantom-rules", PhantomRuleViewSet, basename="phantom-rule")
 router.register("uptime", UptimeViewSet, basename="uptime")
 router.register("exclusions", ExclusionViewSet, basename="exclusion")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("chargers/<str:charge_point_id>/messages/", ChargerMessageList.as_view(), name="charger-messages"),
+    path("chargers/<str:charge_point_id>/commands/", ChargerCommandList.as_view(), name="charger-commands"),
     path("", include(router.urls)),
 ]

@@ -272,6 +272,41 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
+# --- Fault episodes, phantom filtering, correlation, alerts (faults app) ------------------------
+# A Faulted status replaced by an operative one within this many seconds of a boot is a boot transient.
+FAULTS_BOOT_TRANSIENT_SECONDS = env_int("FAULTS_BOOT_TRANSIENT_SECONDS", 15, minimum=0)
+# How far from a BootNotification a fault may open and still count as "around a boot".
+FAULTS_BOOT_WINDOW_SECONDS = env_int("FAULTS_BOOT_WINDOW_SECONDS", 60, minimum=0)
+# A Faulted status with no code, no vendor code and no info that clears within this is an empty fault.
+FAULTS_EMPTY_FAULT_SECONDS = env_int("FAULTS_EMPTY_FAULT_SECONDS", 120, minimum=0)
+# Energy (Wh) the register must gain during a "fault" to prove the port kept charging.
+FAULTS_ADVISORY_MIN_ENERGY_WH = env_int("FAULTS_ADVISORY_MIN_ENERGY_WH", 10, minimum=1)
+# A transaction still running this many seconds after the fault opened proves charging went on.
+FAULTS_ADVISORY_MIN_CHARGING_SECONDS = env_int("FAULTS_ADVISORY_MIN_CHARGING_SECONDS", 60, minimum=0)
+# This many distinct ports of one site opening episodes within the window make one site incident.
+FAULTS_INCIDENT_WINDOW_SECONDS = env_int("FAULTS_INCIDENT_WINDOW_SECONDS", 300, minimum=1)
+FAULTS_INCIDENT_MIN_PORTS = env_int("FAULTS_INCIDENT_MIN_PORTS", 3, minimum=2)
+# The same code this many times on one port within the window escalates to the next responder.
+FAULTS_RECURRENCE_WINDOW_HOURS = env_int("FAULTS_RECURRENCE_WINDOW_HOURS", 72, minimum=1)
+FAULTS_RECURRENCE_COUNT = env_int("FAULTS_RECURRENCE_COUNT", 3, minimum=2)
+# Closed episodes this recent are re-translated when the knowledge base changes.
+FAULTS_RECLASSIFY_RECENT_HOURS = env_int("FAULTS_RECLASSIFY_RECENT_HOURS", 24, minimum=0)
+# An actionable fault still open after this many seconds alerts the site's contacts (once).
+FAULTS_ALERT_DELAY_SECONDS = env_int("FAULTS_ALERT_DELAY_SECONDS", 600, minimum=0)
+FAULTS_WEBHOOK_TIMEOUT_SECONDS = env_int("FAULTS_WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
+FAULTS_WEBHOOK_MAX_RETRIES = env_int("FAULTS_WEBHOOK_MAX_RETRIES", 6, minimum=0)
+# Local hour (site time zone) at which each site's daily digest goes out.
+FAULTS_DIGEST_HOUR = env_int("FAULTS_DIGEST_HOUR", 7, minimum=0)
+if FAULTS_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(f"FAULTS_DIGEST_HOUR={FAULTS_DIGEST_HOUR} must be an hour of the day, 0-23.")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "faults-send-due-alerts": {"task": "faults.send_due_alerts", "schedule": 60.0},
+        "faults-reclassify": {"task": "faults.reclassify", "schedule": 300.0},
+        "faults-send-digests": {"task": "faults.send_digests", "schedule": 900.0},
+    }
+)
+
 # --- Knowledge base ------------------------------------------------------------------------------
 # How long (ms) a process trusts its compiled translation rules before re-checking the knowledge
 # base's version: 0 checks on every translation (one primary-key lookup); raise it for throughput.
