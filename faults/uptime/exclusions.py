@@ -104,9 +104,10 @@ def change_exclusion(exclusion: Exclusion, *, by, **changes) -> Exclusion:
     unknown = set(changes) - set(CHANGEABLE)
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    before = _snapshot(exclusion)
     with transaction.atomic():
+        # Audit against the stored row, not a copy the caller may have held for a while.
         exclusion = Exclusion.objects.select_for_update().get(pk=exclusion.pk)
+        before = _snapshot(exclusion)
         old_version = Exclusion(
             site_id=exclusion.site_id,
             charger_id=exclusion.charger_id,
@@ -140,6 +141,7 @@ def change_exclusion(exclusion: Exclusion, *, by, **changes) -> Exclusion:
 def withdraw_exclusion(exclusion: Exclusion, *, by) -> None:
     """Delete an exclusion; its audit trail stays, with a last row saying who withdrew it."""
     with transaction.atomic():
+        exclusion = Exclusion.objects.select_for_update().get(pk=exclusion.pk)
         ExclusionAudit.objects.create(
             exclusion=exclusion,
             exclusion_number=exclusion.pk,
