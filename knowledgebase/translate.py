@@ -119,7 +119,7 @@ def _vendor_codes(report: Report) -> list[str]:
 
 
 def _texts(report: Report) -> str:
-    fields = (report.vendor_error_code, report.info, report.tech_code, report.tech_info, report.stop_reason)
+    fields = (report.vendor_error_code, report.info, report.tech_code, report.tech_info)
     # vendorId carries free text on some stacks; a URL or reverse domain does not.
     extra = () if "." in report.vendor_id or "/" in report.vendor_id else (report.vendor_id,)
     # A "~" between fields keeps a phrase from spanning two of them.
@@ -213,7 +213,7 @@ def _standard_match(report, rules):
     return None
 
 
-def _pattern_match(rules, text):
+def _pattern_match(rules, text, codes):
     for regex, name, pattern, rule in rules.patterns:
         found = regex.search(text)
         if found:
@@ -221,11 +221,11 @@ def _pattern_match(rules, text):
                 f"The reported text contains '{found.group(0)}', "
                 f"which the pattern '{pattern}' ({name}) recognises."
             )
-            return _result(rule, rules, "text_pattern", reason)
+            return _result(rule, rules, "text_pattern", reason, codes[0] if codes else "")
     return None
 
 
-def _ocpp_match(report, rules):
+def _ocpp_match(report, rules, codes):
     keys = []
     if report.error_code and report.error_code not in UNINFORMATIVE_ERROR_CODES:
         keys.append((report.error_code, f"OCPP error code {report.error_code}"))
@@ -243,9 +243,9 @@ def _ocpp_match(report, rules):
     for key, described in keys:
         rule = _standard_lookup(rules, EntryScope.OCPP, key)
         if rule is not None:
-            return _result(
-                rule, rules, "ocpp_error_code", f"No more specific entry applies: {described}.", key
-            )
+            unknown = f"no entry for vendor code {codes[0]}, so " if codes else ""
+            reason = f"No more specific entry applies: {unknown}{described}."
+            return _result(rule, rules, "ocpp_error_code", reason, key)
     return None
 
 
@@ -283,8 +283,8 @@ def translate(report: Report) -> Translation:
             return found
     return (
         _standard_match(report, rules)
-        or (_pattern_match(rules, text) if text else None)
-        or _ocpp_match(report, rules)
+        or (_pattern_match(rules, text, codes) if text else None)
+        or _ocpp_match(report, rules, codes)
         or _unknown(report, codes)
     )
 

@@ -1,12 +1,17 @@
 """Who makes the chargers, which models exist, the fault categories, and the rule-set version."""
 
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from knowledgebase.textmatch import normalise
 from knowledgebase.vocabulary import SAFETY_CATEGORIES, Category
+
+# Inside KnowledgeVersion.batch(): changes are noted and the version moves once at the end.
+_batch_changed: ContextVar[list | None] = ContextVar("kb_batch_changed", default=None)
 
 
 class KnowledgeVersion(models.Model):
@@ -28,12 +33,29 @@ class KnowledgeVersion(models.Model):
     @classmethod
     def mark_changed(cls) -> None:
         """Give the knowledge base a new version; every process rebuilds its rules on next use."""
+        pending = _batch_changed.get()
+        if pending is not None:
+            pending.append(True)
+            return
         cls.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
         # Imported here: rules imports the models.
         from knowledgebase import rules
 
         rules.forget()
         transaction.on_commit(rules.forget)
+
+    @classmethod
+    @contextmanager
+    def batch(cls):
+        """Many changes, one new version (loading seeds or a manual writes hundreds of rows)."""
+        pending: list = []
+        reset = _batch_changed.set(pending)
+        try:
+            yield
+        finally:
+            _batch_changed.reset(reset)
+        if pending:
+            cls.mark_changed()
 
 
 class ChangesKnowledge(models.Model):

@@ -1,0 +1,1 @@
+"""Faultline's own starter knowledge: standard codes, playbooks, text patterns and samples."""

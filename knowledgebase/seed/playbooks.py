@@ -1,0 +1,313 @@
+# ruff: noqa: E501 -- prose data: sentences read better unbroken than split at column 110.
+"""Playbooks for the fixes field crews do most often, in Faultline's words."""
+
+from knowledgebase.vocabulary import Responsible as R
+
+# slug, name, summary, escalation, escalation_responsible, steps:
+#   (title, instructions, role, minutes, tools, safety_note)
+PLAYBOOKS = [
+    (
+        "estop-release-reset",
+        "Emergency stop: release and reset",
+        "Someone pressed the red emergency button. Nothing is broken; the charger waits for a person.",
+        "If the button will not stay released, or the charger faults again as soon as it resets, the "
+        "button or its wiring is damaged: take the charger out of service and book vendor service.",
+        R.VENDOR_SERVICE,
+        [
+            (
+                "Ask who is on site",
+                "Call the site contact (or the driver who reported it) and ask them to stand at the charger.",
+                R.REMOTE_OPERATOR,
+                3,
+                "",
+                "",
+            ),
+            (
+                "Check why it was pressed",
+                "Before anything else, ask whether there was smoke, a smell of burning, a damaged cable or an "
+                "accident. If so, leave the button pressed and call an electrician.",
+                R.SITE_STAFF,
+                2,
+                "",
+                "Never release an emergency stop that was pressed because of a real hazard.",
+            ),
+            (
+                "Release the button",
+                "Twist the red button in the direction of the arrows (or pull it) until it pops back out.",
+                R.SITE_STAFF,
+                1,
+                "",
+                "",
+            ),
+            (
+                "Reset the charger",
+                "Send a soft reset from Faultline (or press the reset key on the unit) and wait until every "
+                "port reports Available again.",
+                R.REMOTE_OPERATOR,
+                5,
+                "",
+                "",
+            ),
+        ],
+    ),
+    (
+        "remote-reset-ladder",
+        "Remote reset ladder",
+        "Most software faults clear with a restart. Climb one rung at a time and watch the port between rungs.",
+        "If the fault returns after the site power cycle, open a vendor ticket with the vendor error code, "
+        "the firmware version and the time of each reset.",
+        R.VENDOR_SERVICE,
+        [
+            (
+                "Soft reset",
+                "Send Reset (Soft). Wait up to five minutes for the charger to reconnect and report its ports.",
+                R.REMOTE_OPERATOR,
+                5,
+                "",
+                "Do not reset a port that is charging a vehicle: wait for the session to end.",
+            ),
+            (
+                "Hard reset",
+                "If the fault is back, send Reset (Hard) and wait another five minutes.",
+                R.REMOTE_OPERATOR,
+                5,
+                "",
+                "",
+            ),
+            (
+                "Site power cycle",
+                "If it is still faulted, follow the 'Site power cycle' playbook.",
+                R.SITE_STAFF,
+                10,
+                "",
+                "",
+            ),
+        ],
+    ),
+    (
+        "site-power-cycle",
+        "Site power cycle",
+        "Cutting the supply clears chargers that ignore remote resets.",
+        "If the charger does not come back after power returns, book vendor service.",
+        R.VENDOR_SERVICE,
+        [
+            (
+                "Find the breaker",
+                "Locate the charger's breaker in the site distribution board (its label matches the charger id).",
+                R.SITE_STAFF,
+                5,
+                "Key to the electrical room",
+                "Only switch breakers you are authorised to operate; never open the board's cover.",
+            ),
+            (
+                "Switch off for a full minute",
+                "Switch the breaker off, wait at least 60 seconds so that the capacitors discharge, then back on.",
+                R.SITE_STAFF,
+                2,
+                "",
+                "",
+            ),
+            (
+                "Confirm it is back",
+                "Within ten minutes the charger should reconnect; check that its ports are Available in Faultline.",
+                R.REMOTE_OPERATOR,
+                10,
+                "",
+                "",
+            ),
+        ],
+    ),
+    (
+        "resend-local-list",
+        "Re-send the local authorization list",
+        "The charger's cached list of cards disagrees with Faultline's; sending it again fixes it.",
+        "If the conflict comes back within a day, ask the vendor to check the charger's list storage.",
+        R.VENDOR_SERVICE,
+        [
+            (
+                "Send the full list",
+                "Send SendLocalList with update type Full and the current list version.",
+                R.REMOTE_OPERATOR,
+                2,
+                "",
+                "",
+            ),
+            (
+                "Check the version",
+                "Ask the charger for GetLocalListVersion and compare it with the version just sent.",
+                R.REMOTE_OPERATOR,
+                2,
+                "",
+                "",
+            ),
+        ],
+    ),
+    (
+        "ground-fault-lockout",
+        "Ground fault: lock out and call an electrician",
+        "Current leaked to earth and the protection cut the power. This is a safety fault.",
+        "An electrician who finds nothing wrong with the installation hands over to the manufacturer's "
+        "service for the charger's internal protection.",
+        R.ELECTRICIAN,
+        [
+            (
+                "One reset only",
+                "After a single trip in wet weather, one remote reset is acceptable. If it trips again, stop.",
+                R.REMOTE_OPERATOR,
+                5,
+                "",
+                "Never keep resetting a ground fault: each retry puts current where it should not be.",
+            ),
+            (
+                "Take the port out of service",
+                "Set the port Inoperative (ChangeAvailability) so no driver can start a session.",
+                R.REMOTE_OPERATOR,
+                2,
+                "",
+                "",
+            ),
+            (
+                "Lock out on site",
+                "Switch off and lock the charger's breaker, hang a warning tag, and keep people away from "
+                "damaged cables or wet equipment.",
+                R.SITE_STAFF,
+                10,
+                "Lock-out padlock and tag",
+                "Do not touch the cable or the charger if it is damaged or standing in water.",
+            ),
+            (
+                "Call a licensed electrician",
+                "Book an electrician to test insulation and earthing of the installation and the charger.",
+                R.ELECTRICIAN,
+                60,
+                "Insulation tester, RCD tester",
+                "Only a qualified electrician opens the charger or the distribution board.",
+            ),
+        ],
+    ),
+    (
+        "over-temperature-inspection",
+        "Over-temperature inspection",
+        "The charger got too hot and reduced power or stopped. Usually airflow is blocked.",
+        "If it overheats again in mild weather with clean vents, a fan or pump has failed: book vendor service.",
+        R.VENDOR_SERVICE,
+        [
+            (
+                "Let it cool",
+                "Most units recover on their own within 30 minutes; watch the port before sending anyone.",
+                R.REMOTE_OPERATOR,
+                30,
+                "",
+                "",
+            ),
+            (
+                "Check the vents",
+                "Clear leaves, snow, litter or stored items from air intakes and outlets; check that the fans run.",
+                R.SITE_STAFF,
+                15,
+                "Soft brush",
+                "Do not open the cabinet; only clear what is outside it.",
+            ),
+            (
+                "Check the cable and plug",
+                "Look for a scorched, melted or discoloured plug or cable; if you find one, take the port out "
+                "of service.",
+                R.SITE_STAFF,
+                5,
+                "",
+                "A damaged hot cable is a fire risk: keep the port out of service.",
+            ),
+        ],
+    ),
+    (
+        "reader-replacement",
+        "Card reader replacement",
+        "The RFID or payment reader stopped working; charging itself still works.",
+        "The vendor replaces the reader; until then keep the port usable with remote starts.",
+        R.VENDOR_SERVICE,
+        [
+            (
+                "Keep the port usable",
+                "Tell drivers to start by app, or start sessions remotely (RemoteStartTransaction).",
+                R.REMOTE_OPERATOR,
+                2,
+                "",
+                "",
+            ),
+            (
+                "Soft reset",
+                "A soft reset restarts the reader; test with a known card afterwards.",
+                R.REMOTE_OPERATOR,
+                5,
+                "Test RFID card",
+                "",
+            ),
+            (
+                "Replace the reader",
+                "Swap the reader module with the vendor's spare part and test a card.",
+                R.VENDOR_SERVICE,
+                45,
+                "Replacement reader module, screwdriver set",
+                "Isolate the charger before opening the front panel.",
+            ),
+        ],
+    ),
+    (
+        "connectivity-checks",
+        "Connectivity checks",
+        "The charger is offline or reports a weak signal. Charging may go on, but nothing reaches Faultline.",
+        "If the link stays poor after the checks, plan an external antenna or a wired connection.",
+        R.SITE_STAFF,
+        [
+            (
+                "Check the wider picture",
+                "Are other chargers of the site offline too? Then suspect the site router or the mobile network.",
+                R.REMOTE_OPERATOR,
+                3,
+                "",
+                "",
+            ),
+            (
+                "Check the modem and SIM",
+                "On site, look at the modem's signal lights; reseat the SIM if the vendor's guide allows it.",
+                R.SITE_STAFF,
+                15,
+                "",
+                "Isolate the charger before opening any panel.",
+            ),
+            (
+                "Power cycle the network gear",
+                "Restart the site router or switch; wait for the charger to reconnect.",
+                R.SITE_STAFF,
+                10,
+                "",
+                "",
+            ),
+        ],
+    ),
+    (
+        "vendor-service-visit",
+        "Vendor service visit",
+        "A part inside the charger has failed; only the manufacturer's service can fix it.",
+        "Escalate to the manufacturer's account manager if no visit is booked within the service agreement.",
+        R.VENDOR_SERVICE,
+        [
+            (
+                "Take the port out of rotation",
+                "Set the port Inoperative so drivers are not sent to it.",
+                R.REMOTE_OPERATOR,
+                2,
+                "",
+                "",
+            ),
+            (
+                "Open a ticket",
+                "Send the vendor the charger's serial number, firmware, the vendor error code and its times.",
+                R.REMOTE_OPERATOR,
+                10,
+                "",
+                "",
+            ),
+        ],
+    ),
+]
