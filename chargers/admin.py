@@ -1,13 +1,26 @@
 from django import forms
 from django.contrib import admin
 
-from chargers.models import Charger, Command, Connector, OcppMessage, Site
+from chargers.models import Charger, Command, Connector, LocalAuthorization, ModelPolicy, OcppMessage, Site
+
+
+class LocalAuthorizationInline(admin.TabularInline):
+    model = LocalAuthorization
+    extra = 0
 
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "timezone", "address"]
+    list_display = ["name", "timezone", "address", "use_local_authorization_list"]
     search_fields = ["name", "address"]
+    inlines = [LocalAuthorizationInline]
+
+
+@admin.register(ModelPolicy)
+class ModelPolicyAdmin(admin.ModelAdmin):
+    list_display = ["vendor", "model_pattern", "accept_nonconforming", "note"]
+    list_editable = ["accept_nonconforming"]
+    search_fields = ["vendor", "model_pattern"]
 
 
 class ConnectorInline(admin.TabularInline):

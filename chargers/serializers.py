@@ -2,7 +2,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
-from chargers.models import Charger, Connector, Site
+from chargers.models import Charger, Command, Connector, OcppMessage, Site
 
 
 class SiteSerializer(serializers.ModelSerializer):
@@ -108,3 +108,45 @@ class ChargerDetailSerializer(ChargerSerializer):
 
     def get_summary(self, charger) -> str:
         return self.context.get("summary", "")
+
+
+class OcppMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OcppMessage
+        fields = [
+            "id",
+            "received_at",
+            "direction",
+            "message_type",
+            "unique_id",
+            "action",
+            "payload",
+            "raw",
+            "ocpp_version",
+            "error",
+        ]
+
+
+class CommandSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Command
+        fields = [
+            "id",
+            "action",
+            "payload",
+            "status",
+            "response",
+            "requested_by",
+            "requested_at",
+            "answered_at",
+            "unique_id",
+            "context",
+        ]
+
+
+class CommandRequestSerializer(serializers.Serializer):
+    action = serializers.CharField(max_length=64)
+    payload = serializers.DictField(required=False, default=dict)
+    context = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)

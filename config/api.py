@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from chargers.api import SiteViewSet
+from chargers.api import ChargerCommandList, ChargerMessageList, SiteViewSet
 from faults.api import ChargerWithSummaryViewSet, FaultEpisodeViewSet, PhantomRuleViewSet
 from faults.uptime.api import ExclusionViewSet, UptimeViewSet
 
@@ -19,5 +19,7 @@ router.register("exclusions", ExclusionViewSet, basename="exclusion")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("chargers/<str:charge_point_id>/messages/", ChargerMessageList.as_view(), name="charger-messages"),
+    path("chargers/<str:charge_point_id>/commands/", ChargerCommandList.as_view(), name="charger-commands"),
     path("", include(router.urls)),
 ]

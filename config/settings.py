@@ -338,3 +338,18 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- OCPP ingestion (chargers app) ---------------------------------------------------------------
+# A charger id that opens more connections than this within the window is refused until it ends.
+OCPP_THROTTLE_ATTEMPTS = env_int("OCPP_THROTTLE_ATTEMPTS", 60, minimum=1)
+OCPP_THROTTLE_WINDOW = env_int("OCPP_THROTTLE_WINDOW", 3600, minimum=1)
+# How often Celery beat looks for chargers that went silent.
+OCPP_OFFLINE_SWEEP_SECONDS = env_int("OCPP_OFFLINE_SWEEP_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "chargers-sweep-silent": {
+            "task": "chargers.sweep_silent_chargers",
+            "schedule": float(OCPP_OFFLINE_SWEEP_SECONDS),
+        }
+    }
+)

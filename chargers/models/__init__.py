@@ -1,4 +1,5 @@
 from chargers.models.fleet import Charger, Connector, RegistrationState, Site
+from chargers.models.policy import AuthorizationStatus, LiveOutbox, LocalAuthorization, ModelPolicy
 from chargers.models.traffic import (
     Command,
     CommandStatus,
@@ -14,6 +15,10 @@ from chargers.models.traffic import (
 )
 
 __all__ = [
+    "AuthorizationStatus",
+    "LiveOutbox",
+    "LocalAuthorization",
+    "ModelPolicy",
     "Charger",
     "Command",
     "CommandStatus",

@@ -52,6 +52,10 @@ class Site(models.Model):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
+    use_local_authorization_list = models.BooleanField(
+        default=False,
+        help_text="Check id tags against this site's local list; off: every id tag is accepted.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -92,6 +96,9 @@ class Charger(models.Model):
         null=True, blank=True, help_text="Seconds; empty: the server default."
     )
     created_at = models.DateTimeField(default=dj_timezone.now)
+    # The channel of the consumer holding this charger's socket (on whichever server node): remote
+    # commands are sent there. Empty while no socket is open.
+    connection_channel = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["charge_point_id"]

@@ -1,0 +1,119 @@
+"""Live push to browsers through the channel layer: a signal for pages, never the record.
+
+`publish()` must be called after commit. With Redis every process reaches every server node. On the
+embedded default the in-memory layer lives inside the server process only, so other processes (the
+Celery worker, management commands) leave events in a small database outbox that the server relays.
+"""
+
+import asyncio
+import hashlib
+import logging
+import re
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+DASHBOARD_GROUP = "dashboard"
+OUTBOX_POLL_SECONDS = 1.0
+
+_GROUP_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+_this_process_serves = False
+_relay_task: asyncio.Task | None = None
+
+
+def charger_group(charge_point_id: str) -> str:
+    """The live group of one charger (group names allow only a few characters and < 100 of them)."""
+    safe = _GROUP_UNSAFE.sub(lambda match: f"_{ord(match.group()):x}", charge_point_id)
+    if len(safe) > 80:
+        safe = hashlib.sha256(charge_point_id.encode()).hexdigest()[:40]
+    return f"charger.{safe}"
+
+
+def _message(event: dict) -> dict:
+    return {"type": "live.event", "event": event}
+
+
+def _uses_outbox() -> bool:
+    return not settings.REDIS_URL and not _this_process_serves
+
+
+async def apublish(groups: list[str], event: dict) -> None:
+    """`publish` for async callers (consumers)."""
+    if _uses_outbox():
+        await database_sync_to_async(_store_in_outbox)(groups, event)
+        return
+    await _send_to_groups(groups, event)
+
+
+def publish(groups: list[str], event: dict) -> None:
+    """Send `event` to each group. Call it after commit (see `publish_on_commit`)."""
+    if _uses_outbox():
+        _store_in_outbox(groups, event)
+        return
+    try:
+        async_to_sync(_send_to_groups)(groups, event)
+    except Exception:
+        # A live page missing one update is not worth failing the write that already committed.
+        logger.exception("Could not publish live event %s", event.get("event"))
+
+
+def publish_on_commit(groups: list[str], event: dict) -> None:
+    transaction.on_commit(lambda: publish(groups, event))
+
+
+async def _send_to_groups(groups: list[str], event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        await layer.group_send(group, _message(event))
+
+
+def _store_in_outbox(groups: list[str], event: dict) -> None:
+    from chargers.models import LiveOutbox
+
+    LiveOutbox.objects.create(groups=list(groups), event=event)
+
+
+# --- The server side of the embedded outbox ------------------------------------------------------
+
+
+def serve_from_this_process() -> None:
+    """Mark this process as the ASGI server; on the embedded default, start relaying the outbox."""
+    global _this_process_serves, _relay_task
+    _this_process_serves = True
+    if settings.REDIS_URL or (_relay_task is not None and not _relay_task.done()):
+        return
+    _relay_task = asyncio.get_running_loop().create_task(_relay_outbox_forever())
+
+
+def _take_outbox(limit: int = 200) -> list[tuple[list[str], dict]]:
+    from chargers.models import LiveOutbox
+
+    with transaction.atomic():
+        rows = list(LiveOutbox.objects.order_by("id").values_list("id", "groups", "event")[:limit])
+        if rows:
+            LiveOutbox.objects.filter(id__in=[row[0] for row in rows]).delete()
+    return [(groups, event) for _, groups, event in rows]
+
+
+async def relay_outbox_once() -> int:
+    batch = await database_sync_to_async(_take_outbox)()
+    for groups, event in batch:
+        await _send_to_groups(groups, event)
+    return len(batch)
+
+
+async def _relay_outbox_forever() -> None:
+    # Polling is enough here: the embedded default serves a handful of users on one machine.
+    while True:
+        try:
+            await relay_outbox_once()
+        except Exception:
+            logger.exception("Relaying the live outbox failed; retrying")
+        await asyncio.sleep(OUTBOX_POLL_SECONDS)

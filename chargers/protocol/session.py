@@ -1,0 +1,237 @@
+"""The part of an OCPP session common to both versions, on top of the `ocpp` library's ChargePoint.
+
+Each frame is read with chargers.protocol.frames (the library only logs frames it cannot unpack) and
+answered in the order the spec asks: refused frames get the version's CALLERROR; a CALL is written,
+applied and its answer written in one transaction, and the answer is sent only after that commits.
+Handlers are plain methods decorated with the library's `@on`; they run inside that transaction.
+"""
+
+import asyncio
+import json
+import logging
+from datetime import datetime
+
+from channels.db import database_sync_to_async
+from django.db import transaction
+from django.utils import timezone
+from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.messages import CallError, CallResult
+
+from chargers import connectivity, ingest
+from chargers.models import Direction, MessageType, ModelPolicy
+from chargers.protocol.frames import (
+    CALL,
+    CALLERROR,
+    CALLRESULT,
+    ErrorCode,
+    Frame,
+    check_payload,
+    is_known_action,
+    parse_frame,
+)
+
+logger = logging.getLogger("chargers.ocpp")
+
+RETRANSMISSION = "Retransmitted CALL: answered as before, not applied again"
+
+
+class Refusal(Exception):
+    """Raised by a handler that cannot interpret a payload the schema let through."""
+
+    def __init__(self, code: str, description: str):
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+class SessionMixin:
+    """Mixed into ocpp.v16.ChargePoint / ocpp.v201.ChargePoint (which supply `_ocpp_version`)."""
+
+    def setup_session(self, charger_id: int, vendor: str = "", model: str = "") -> None:
+        self.charger_id = charger_id
+        self.vendor = vendor
+        self.model = model
+        self._last_seen_written: datetime | None = None
+
+    @property
+    def version(self) -> str:
+        return self._ocpp_version
+
+    # --- Reading ----------------------------------------------------------------------------
+
+    async def route_message(self, raw_msg) -> None:
+        """Never lets one bad frame end the session's read loop."""
+        received_at = timezone.now()
+        frame = None
+        try:
+            frame = parse_frame(raw_msg, self.version)
+            if frame.is_refused:
+                answer = await database_sync_to_async(self._refuse)(
+                    frame, frame.error_code, frame.error_description, received_at
+                )
+                await self._connection.send(answer)
+            elif frame.message_type == CALL:
+                await self._answer_call(frame, received_at)
+            else:
+                await database_sync_to_async(self._log_answer)(frame, received_at)
+                self._response_queue.put_nowait(_library_message(frame))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("%s: could not handle a frame", self.id)
+            if frame is not None and frame.message_type == CALL:
+                # Nothing was committed: the charger may retry (persist before acknowledge).
+                await self._connection.send(
+                    _call_error(frame.unique_id, ErrorCode.INTERNAL_ERROR, "Could not store the message")
+                )
+
+    async def _answer_call(self, frame: Frame, received_at: datetime) -> None:
+        handler = self.route_map.get(frame.action, {}).get("_on_action")
+        if handler is None:
+            # The spec: NotImplemented = action unknown; NotSupported = recognised but not handled.
+            code = (
+                ErrorCode.NOT_SUPPORTED
+                if is_known_action(frame.action, self.version)
+                else ErrorCode.NOT_IMPLEMENTED
+            )
+            answer = await database_sync_to_async(self._refuse)(
+                frame, code, f"{frame.action} is not handled by this central system", received_at
+            )
+        else:
+            answer = await database_sync_to_async(self._process_call)(frame, handler, received_at)
+        await self._connection.send(answer)
+
+    # --- Writing (in the database thread) ----------------------------------------------------
+
+    def _note_sign_of_life(self, at: datetime) -> None:
+        if (
+            self._last_seen_written is None
+            or at - self._last_seen_written >= connectivity.last_seen_write_spacing()
+        ):
+            connectivity.saw(self.charger_id, at)
+            self._last_seen_written = at
+
+    def _refuse(self, frame: Frame, code: str, description: str, received_at: datetime) -> str:
+        answer = _call_error(frame.answer_id, code, description)
+        with transaction.atomic():
+            ingest.log_frame(
+                self.charger_id,
+                self.version,
+                Direction.IN,
+                frame,
+                received_at,
+                error=f"{code}: {description}",
+            )
+            self._log_out(answer, MessageType.CALLERROR, frame.answer_id)
+            self._note_sign_of_life(received_at)
+        return answer
+
+    def _log_answer(self, frame: Frame, received_at: datetime) -> None:
+        with transaction.atomic():
+            ingest.log_frame(self.charger_id, self.version, Direction.IN, frame, received_at)
+            self._note_sign_of_life(received_at)
+
+    def _log_out(self, text: str, message_type: int, unique_id: str, action: str = "", payload=None) -> None:
+        data = json.loads(text)
+        ingest.log_frame(
+            self.charger_id,
+            self.version,
+            Direction.OUT,
+            Frame(
+                raw=text,
+                message_type=message_type,
+                unique_id=unique_id,
+                action=action,
+                payload=payload
+                if payload is not None
+                else data[2:]
+                if message_type == CALLERROR
+                else data[-1],
+            ),
+            timezone.now(),
+        )
+
+    def _process_call(self, frame: Frame, handler, received_at: datetime) -> str:
+        check = check_payload(CALL, frame.action, frame.payload, self.version)
+        with transaction.atomic():
+            self._note_sign_of_life(received_at)
+            earlier = ingest.previous_answer(self.charger_id, frame, received_at)
+            if earlier is not None:
+                ingest.log_frame(
+                    self.charger_id, self.version, Direction.IN, frame, received_at, error=RETRANSMISSION
+                )
+                answer = CallResult(frame.unique_id, earlier).to_json()
+                self._log_out(answer, CALLRESULT, frame.unique_id, frame.action, earlier)
+                return answer
+            nonconforming = not check.ok
+            if nonconforming and not (check.interpretable and self._accepts_nonconforming(frame)):
+                return self._refuse(frame, check.error_code, check.description, received_at)
+            flag = f"Non-conforming, accepted by model policy: {check.description}" if nonconforming else ""
+            message = ingest.log_frame(
+                self.charger_id, self.version, Direction.IN, frame, received_at, error=flag
+            )
+            inbound = ingest.Inbound(
+                charger_id=self.charger_id,
+                charge_point_id=self.id,
+                version=self.version,
+                message=message,
+                received_at=received_at,
+                nonconforming=nonconforming,
+            )
+            try:
+                with transaction.atomic():
+                    result = handler(inbound, **camel_to_snake_case(frame.payload))
+            except Refusal as refusal:
+                message.delete()
+                return self._refuse(frame, refusal.code, refusal.description, received_at)
+            payload = snake_to_camel_case(remove_nones(serialize_as_dict(result)))
+            response_check = check_payload(CALLRESULT, frame.action, payload, self.version)
+            if not response_check.ok:
+                raise ValueError(
+                    f"Our own {frame.action} answer breaks the schema: {response_check.description}"
+                )
+            answer = CallResult(frame.unique_id, payload).to_json()
+            self._log_out(answer, CALLRESULT, frame.unique_id, frame.action, payload)
+        return answer
+
+    def _accepts_nonconforming(self, frame: Frame) -> bool:
+        vendor, model = self.vendor, self.model
+        if frame.action == "BootNotification":
+            payload = frame.payload
+            vendor = payload.get("chargePointVendor") or (payload.get("chargingStation") or {}).get(
+                "vendorName", ""
+            )
+            model = payload.get("chargePointModel") or (payload.get("chargingStation") or {}).get("model", "")
+        return ModelPolicy.accepts_nonconforming(str(vendor), str(model))
+
+    # --- Calls from Faultline to the charger --------------------------------------------------
+
+    async def send_call(self, action: str, payload: dict, unique_id: str, timeout: float) -> tuple[str, dict]:
+        """Send a CALL and await its answer: ("result", payload) or ("error", {code, description, details}).
+
+        Runs in its own task: the session's read loop must stay free to route the answer here.
+        """
+        text = json.dumps([CALL, unique_id, action, payload], separators=(",", ":"))
+        async with self._call_lock:
+            await database_sync_to_async(self._log_out)(text, CALL, unique_id, action, payload)
+            await self._connection.send(text)
+            response = await self._get_specific_response(unique_id, timeout)
+        if response.message_type_id == CALLERROR:
+            return "error", {
+                "code": response.error_code,
+                "description": response.error_description,
+                "details": response.error_details,
+            }
+        return "result", response.payload
+
+
+def _call_error(unique_id: str, code: str, description: str) -> str:
+    return CallError(unique_id, code, description[:255], {}).to_json()
+
+
+def _library_message(frame: Frame):
+    if frame.message_type == CALLRESULT:
+        return CallResult(frame.unique_id, frame.payload)
+    return CallError(
+        frame.unique_id, frame.call_error_code, frame.call_error_description, frame.call_error_details
+    )
