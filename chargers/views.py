@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from chargers.models import Charger, Direction, MessageType, OcppMessage, OcppVersion
+from chargers.commands import CommandError, send_command
+from chargers.models import Charger, CommandStatus, Direction, MessageType, OcppMessage, OcppVersion
 
 MESSAGES_PER_PAGE = 50
 
@@ -110,8 +111,6 @@ def _safe_next(request, url: str, fallback: str) -> str:
 @permission_required("chargers.send_command", raise_exception=True)
 def remote_action(request, charge_point_id):
     """Send one remote action to a charger, record who asked, and show the charger's answer."""
-    from chargers.commands import send_command
-
     charger = get_object_or_404(Charger, charge_point_id=charge_point_id)
     form = RemoteActionForm(request.POST)
     if not form.is_valid():
@@ -119,12 +118,16 @@ def remote_action(request, charge_point_id):
     data = form.cleaned_data
     chosen = REMOTE_ACTIONS[data["action"]]
     payload = command_payload(chosen.key, charger, data["evse_id"], data["connector_id"])
-    command = send_command(charger, chosen.action, payload, request.user, data["context"] or "")
+    fallback = reverse("faults:charger", args=[charger.charge_point_id])
+    try:
+        command = send_command(charger, chosen.action, payload, request.user, data["context"] or "")
+    except CommandError as error:
+        messages.error(request, f"{chosen.label} was not sent: {error}")
+        return redirect(_safe_next(request, data["next"], fallback))
     answer = json.dumps(command.response, ensure_ascii=False) if command.response is not None else ""
     text = f"{chosen.label} on {charger.charge_point_id}: {command.get_status_display()}"
-    level = messages.SUCCESS if command.status == "answered" else messages.WARNING
+    level = messages.SUCCESS if command.status == CommandStatus.ANSWERED else messages.WARNING
     messages.add_message(request, level, f"{text}. Answer: {answer}" if answer else text)
-    fallback = reverse("faults:charger", args=[charger.charge_point_id])
     return redirect(_safe_next(request, data["next"], fallback))
 
 

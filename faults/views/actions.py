@@ -3,6 +3,7 @@
 from chargers.models import Charger, Connector
 from chargers.views import REMOTE_ACTIONS
 from faults.models import FaultEpisode
+from knowledgebase.vocabulary import Responsible
 
 # Without a playbook, the remote operator's usual ladder: cheapest and least disruptive first.
 DEFAULT_ORDER = [
@@ -16,15 +17,48 @@ DEFAULT_ORDER = [
 ]
 
 
-def recommended_action_keys(episode: FaultEpisode | None) -> list[str]:
-    """The remote actions the episode's playbook names, in its order (empty without a playbook)."""
-    if episode is None or not getattr(episode, "playbook_id", None):
+# Words in a remote operator's playbook step that name a remote action, most specific first.
+STEP_KEYWORDS = [
+    ("hard reset", "reset_hard"),
+    ("soft reset", "reset_soft"),
+    ("reset", "reset_soft"),
+    ("reboot", "reset_hard"),
+    ("unlock", "unlock"),
+    ("local list", "resend_local_list"),
+    ("local authori", "resend_local_list"),
+    ("trigger", "trigger_status"),
+    ("status report", "trigger_status"),
+    ("inoperative", "make_inoperative"),
+    ("out of service", "make_inoperative"),
+    ("operative", "make_operative"),
+    ("availability", "make_operative"),
+]
+
+
+def playbook_of(episode: FaultEpisode | None):
+    """The knowledge-base playbook the episode was classified with, steps prefetched (or None)."""
+    if episode is None or not episode.playbook_id:
+        return None
+    from knowledgebase.models import Playbook
+
+    return Playbook.objects.filter(pk=episode.playbook_id).prefetch_related("steps").first()
+
+
+def recommended_action_keys(playbook) -> list[str]:
+    """The remote actions the playbook's remote-operator steps name, in the playbook's order."""
+    if playbook is None:
         return []
-    try:
-        from knowledgebase.playbooks import remote_actions_of
-    except ImportError:
-        return []
-    return [key for key in remote_actions_of(episode.playbook_id) if key in REMOTE_ACTIONS]
+    keys: list[str] = []
+    for step in playbook.steps.all():
+        if step.role != Responsible.REMOTE_OPERATOR:
+            continue
+        text = f"{step.title} {step.instructions}".casefold()
+        for words, key in STEP_KEYWORDS:
+            if words in text:
+                if key not in keys:
+                    keys.append(key)
+                break
+    return keys
 
 
 def quick_actions_for(

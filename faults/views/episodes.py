@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from chargers.models import Command
 from faults.models import FaultEpisode
-from faults.views.actions import quick_actions_for
+from faults.views.actions import playbook_of, quick_actions_for
 
 
 def command_context(episode: FaultEpisode) -> str:
@@ -33,6 +33,7 @@ def episode_detail(request, pk):
     ).select_related("requested_by")
     runs = episode.playbook_runs.select_related("started_by").prefetch_related("steps")
     can_send = request.user.has_perm("chargers.send_command")
+    playbook = playbook_of(episode)
     open_frame = (
         (episode.open_report or episode.open_event)
         if (episode.open_report_id or episode.open_event_id)
@@ -51,7 +52,9 @@ def episode_detail(request, pk):
         "runs": runs,
         "open_message_id": getattr(open_frame, "message_id", None),
         "close_message_id": getattr(close_frame, "message_id", None),
-        "quick_actions": quick_actions_for(episode.charger, episode) if can_send else [],
+        "quick_actions": quick_actions_for(episode.charger, episode, playbook=playbook) if can_send else [],
+        "playbook": playbook,
+        "changes": episode.changes.select_related("by"),
         "command_context": command_context(episode),
         "can_run_playbook": request.user.has_perm("faults.add_playbookrun"),
     }

@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from chargers.models import Charger, Command, ConnectivityChange, Connector, Site
-from faults.models import FaultEpisode
+from faults.models import FaultEpisode, SiteIncident
 from faults.views.actions import quick_actions_for
 
 RECENT_EPISODES = 20
 RECENT_COMMANDS = 10
+RECENT_INCIDENTS = 10
 
 
 def is_online(charger: Charger, last_change: ConnectivityChange | None, now=None) -> bool:
@@ -27,15 +28,15 @@ def is_online(charger: Charger, last_change: ConnectivityChange | None, now=None
     return now - charger.last_seen_at <= timedelta(seconds=interval + settings.OCPP_OFFLINE_GRACE)
 
 
-def _summary_for(charger: Charger) -> str:
-    # The plain-language summary belongs to the fault engineer's faults/summary.py; until it lands
-    # the page shows nothing rather than an invented sentence.
+def _summary_for(subject) -> str:
+    # The plain-language summaries are the fault engineer's (faults/summary.py); without them the
+    # page shows nothing rather than an invented sentence.
     try:
         from faults import summary
     except ImportError:
         return ""
-    describe = getattr(summary, "charger_summary", None) or getattr(summary, "summarize_charger", None)
-    return describe(charger) if describe else ""
+    describe = summary.site_summary if isinstance(subject, Site) else summary.charger_summary
+    return describe(subject)
 
 
 @permission_required("chargers.view_charger", raise_exception=True)
@@ -88,6 +89,8 @@ def site_detail(request, pk):
     faulted_ports = {episode.connector_id for episode in open_episodes if not episode.is_phantom}
     context = {
         "site": site,
+        "summary": _summary_for(site),
+        "incidents": SiteIncident.objects.filter(site=site).order_by("-opened_at")[:RECENT_INCIDENTS],
         "chargers": chargers,
         "open_episodes": open_episodes,
         "faulted_ports": faulted_ports,
