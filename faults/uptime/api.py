@@ -132,7 +132,7 @@ def parse(query_class, request):
     if unknown:
         raise ValidationError(
             {
-                name: f"Unknown parameter; use one of: {', '.join(sorted(allowed - {'format'}))}."
+                name: [f"Unknown parameter; use one of: {', '.join(sorted(allowed - {'format'}))}."]
                 for name in unknown
             }
         )
