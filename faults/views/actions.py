@@ -67,9 +67,10 @@ def quick_actions_for(
     port: Connector | None = None,
     *,
     only_per_port: bool = False,
+    playbook=None,
 ):
     """Buttons for a page: each remote action with the port it targets and whether it is recommended."""
-    recommended = recommended_action_keys(episode)
+    recommended = recommended_action_keys(playbook)
     order = recommended + [key for key in DEFAULT_ORDER if key not in recommended]
     if port is None and episode is not None:
         port = episode.connector
