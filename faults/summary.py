@@ -2,10 +2,10 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
-from chargers.models import Charger, Site
+from chargers.models import Charger, Connector, Site
 from faults.models import EpisodeKind, FaultEpisode
 from knowledgebase.vocabulary import Responsible
 
@@ -146,8 +146,16 @@ def site_summary(site: Site) -> str:
     if incident is not None:
         lines.append(_sentence(incident.explanation) + ".")
     minutes = _playbook_minutes({episode.playbook_id for episode in problems})
+    ports = dict(
+        Connector.objects.filter(charger__in=chargers)
+        .exclude(evse_id=0, connector_id=0)
+        .values_list("charger_id")
+        .annotate(count=Count("id"))
+    )
     for episode in sorted(problems, key=lambda e: (ACTION_ORDER.index(e.responsible), e.opened_at)):
-        lines.append(episode_sentence(episode, tz=site.tzinfo, minutes=minutes))
+        lines.append(
+            episode_sentence(episode, tz=site.tzinfo, ports=ports.get(episode.charger_id, 1), minutes=minutes)
+        )
     return "\n".join(lines)
 
 
