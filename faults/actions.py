@@ -179,8 +179,6 @@ def _apply_translation(episode: FaultEpisode) -> list[str]:
     if episode.kind == EpisodeKind.OFFLINE:
         return []
     report, translation = classification.translate_episode(episode)
-    if translation is None:
-        return []
     values = {
         "category": translation.category,
         "severity": translation.severity,

@@ -1,37 +1,17 @@
 """The bridge to the knowledge base: what an episode's reports say, translated for people."""
 
-import importlib
-import logging
-
 from faults.models import FaultEpisode
-
-log = logging.getLogger(__name__)
-
-
-def _kb():
-    # The knowledge base is its own app, built in parallel: until its translate module exists,
-    # episodes keep the 'unknown' category instead of failing the whole pipeline.
-    try:
-        return importlib.import_module("knowledgebase.translate")
-    except ImportError:
-        log.warning("knowledgebase.translate is not available: episodes stay unclassified")
-        return None
+from knowledgebase import translate as kb
 
 
-def translate_fields(**fields):
-    """Translate one report given as keyword fields of knowledgebase.translate.Report; None if no KB."""
-    kb = _kb()
-    if kb is None:
-        return None
+def translate_fields(**fields) -> kb.Translation:
+    """Translate one report given as keyword fields of knowledgebase.translate.Report."""
     return kb.translate(kb.Report(**fields))
 
 
-def report_for(episode: FaultEpisode, *, charger=None):
+def report_for(episode: FaultEpisode) -> kb.Report:
     """The knowledge base's Report for what the episode's latest report said."""
-    kb = _kb()
-    if kb is None:
-        return None
-    charger = charger or episode.charger
+    charger = episode.charger
     connector = episode.connector
     fields = {
         "ocpp_version": charger.ocpp_version,
@@ -47,6 +27,7 @@ def report_for(episode: FaultEpisode, *, charger=None):
         "info": episode.info,
     }
     if episode.source_component:
+        # A 2.0.1 NotifyEvent: its code and text travel as techCode / techInfo.
         fields.update(
             status="",
             component=episode.source_component,
@@ -59,15 +40,10 @@ def report_for(episode: FaultEpisode, *, charger=None):
     return kb.Report(**fields)
 
 
-def translate_episode(episode: FaultEpisode):
-    """(report, translation) for the episode, or (None, None) without a knowledge base."""
+def translate_episode(episode: FaultEpisode) -> tuple[kb.Report, kb.Translation]:
     report = report_for(episode)
-    if report is None:
-        return None, None
-    return report, _kb().translate(report)
+    return report, kb.translate(report)
 
 
-def record_unknown(report, charge_point_id: str, when) -> None:
-    kb = _kb()
-    if kb is not None:
-        kb.record_unknown(report, charge_point_id, when)
+def record_unknown(report: kb.Report, charge_point_id: str, when) -> None:
+    kb.record_unknown(report, charge_point_id, when)

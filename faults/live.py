@@ -1,14 +1,10 @@
 """Live updates of episodes: the board row re-rendered and pushed to browsers after commit."""
 
-import importlib
-import logging
-
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from chargers import live
 from faults.models import FaultEpisode
-
-log = logging.getLogger(__name__)
 
 BOARD_ROW_TEMPLATE = "faults/_board_row.html"
 
@@ -27,21 +23,12 @@ def episode_event(episode: FaultEpisode) -> dict:
 
 
 def _publish_now(episode_id: int) -> None:
-    try:
-        live = importlib.import_module("chargers.live")
-    except ImportError:
-        return  # the live push is not wired in this build; the pages still show the truth on load
+    # Rendered from the committed row, so that the pushed HTML is what a reload would show.
     episode = FaultEpisode.objects.select_related("charger__site", "connector").filter(pk=episode_id).first()
     if episode is None:
         return
-    try:
-        live.publish(
-            [live.DASHBOARD_GROUP, live.charger_group(episode.charger.charge_point_id)],
-            episode_event(episode),
-        )
-    except Exception:
-        # The channel layer is a signal, not storage: a lost push must not undo a committed change.
-        log.exception("could not push episode %s to live pages", episode_id)
+    groups = [live.DASHBOARD_GROUP, live.charger_group(episode.charger.charge_point_id)]
+    live.publish(groups, episode_event(episode))
 
 
 def publish_episode_changed(episode: FaultEpisode) -> None:

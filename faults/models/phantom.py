@@ -93,8 +93,6 @@ class PhantomRule(models.Model):
             vendor_error_code=self.vendor_error_code if "*" not in self.vendor_error_code else "",
             info=self.info_pattern if re.escape(self.info_pattern) == self.info_pattern else "",
         )
-        if translation is None:
-            return ""
         if translation.is_safety or translation.category in SAFETY_CATEGORIES:
             return translation.category
         return ""

@@ -1,0 +1,41 @@
+"""Every change of an episode reaches live pages after commit, as the board's own row."""
+
+import asyncio
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from chargers.live import DASHBOARD_GROUP, charger_group
+from faults.models import FaultEpisode
+from tests.faults.conftest import at, port, report
+
+
+async def _listen(groups):
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    for group in groups:
+        await layer.group_add(group, channel)
+    return layer, channel
+
+
+async def _next(layer, channel):
+    return await asyncio.wait_for(layer.receive(channel), timeout=5)
+
+
+def test_opening_a_fault_pushes_its_board_row_to_the_dashboard_and_the_charger(charger, knowledge):
+    layer, dashboard = async_to_sync(_listen)([DASHBOARD_GROUP])
+    _, follower = async_to_sync(_listen)([charger_group("CP-7")])
+
+    report(port(charger, 1), "Faulted", at(0), "OtherError", info="<script>alert(1)</script> Emergency stop")
+
+    episode = FaultEpisode.objects.get()
+    for channel in (dashboard, follower):
+        message = async_to_sync(_next)(layer, channel)
+        assert message["type"] == "live.event"
+        event = message["event"]
+        assert event["event"] == "episode.changed"
+        assert (event["episode_id"], event["charge_point_id"], event["open"]) == (episode.pk, "CP-7", True)
+        assert event["responsible"] == "site_staff"
+        assert f'id="episode-{episode.pk}"' in event["html"]
+        # Vendor free text is escaped in the pushed HTML.
+        assert "<script>" not in event["html"] and "&lt;script&gt;" in event["html"]
