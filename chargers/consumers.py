@@ -60,10 +60,12 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             charge_point_id, self.connection, response_timeout=settings.OCPP_COMMAND_TIMEOUT
         )
         self.charge_point.setup_session(admission.charger_id, admission.vendor, admission.model)
-        await self.accept(subprotocol=admission.subprotocol)
+        # Recorded before the handshake completes, so that a charger never talks to a node that
+        # does not yet know it holds the socket.
         await database_sync_to_async(connectivity.connected)(
             admission.charger_id, self.channel_name, timezone.now(), admission.version
         )
+        await self.accept(subprotocol=admission.subprotocol)
         self.reader = asyncio.create_task(self.charge_point.start())
         logger.info("%s connected (%s)", charge_point_id, admission.subprotocol)
 

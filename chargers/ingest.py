@@ -54,7 +54,8 @@ def log_frame(
     error: str = "",
 ) -> OcppMessage:
     payload = frame.payload
-    keep_text = frame.message_type == MessageType.UNPARSEABLE or frame.is_refused
+    # The exact text is kept whenever the parsed form may not tell the whole story.
+    keep_text = frame.message_type == MessageType.UNPARSEABLE or frame.is_refused or bool(error)
     return OcppMessage.objects.create(
         charger_id=charger_id,
         received_at=received_at,
