@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from chargers.api import ChargerCommandList, ChargerMessageList, SiteViewSet
 from faults.api import ChargerWithSummaryViewSet, FaultEpisodeViewSet, PhantomRuleViewSet
 from faults.uptime.api import ExclusionViewSet, UptimeViewSet
+from knowledgebase.api import CodeEntryViewSet, ManualViewSet, PlaybookViewSet
 
 router = DefaultRouter()
 router.register("sites", SiteViewSet, basename="site")
@@ -16,6 +17,9 @@ router.register("faults", FaultEpisodeViewSet, basename="fault")
 router.register("phantom-rules", PhantomRuleViewSet, basename="phantom-rule")
 router.register("uptime", UptimeViewSet, basename="uptime")
 router.register("exclusions", ExclusionViewSet, basename="exclusion")
+router.register("knowledgebase/codes", CodeEntryViewSet, basename="kb-code")
+router.register("knowledgebase/playbooks", PlaybookViewSet, basename="kb-playbook")
+router.register("knowledgebase/manuals", ManualViewSet, basename="kb-manual")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("faults.urls")),
     path("accounts/", include("accounts.urls")),
     path("chargers/", include("chargers.urls")),
+    path("knowledge/", include("knowledgebase.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
     path("healthz", healthz, name="healthz"),

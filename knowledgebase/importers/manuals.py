@@ -41,6 +41,10 @@ DEFAULT_PLAYBOOKS = {
 }
 
 
+# Pass as mapping= to take the columns from the header words instead of asking (the API does).
+GUESS = "guess"
+
+
 def read_table(kind: str, data: bytes) -> Table:
     return read_xlsx(data) if kind == ManualKind.XLSX else read_csv(data)
 
@@ -57,6 +61,8 @@ def start_import(upload, *, manufacturer, charger_models=(), version="", user=No
         rows = rows_from_pdf(sniffed.data)
     else:
         table = read_table(sniffed.kind, sniffed.data)
+        if mapping == GUESS:
+            mapping = guess_mapping(table.headers)
         if mapping is not None:
             rows = rows_from_table(table, validate_mapping(mapping, table.headers), dict(category_choices()))
     manual = Manual(

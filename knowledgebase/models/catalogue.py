@@ -1,5 +1,6 @@
 """Who makes the chargers, which models exist, the fault categories, and the rule-set version."""
 
+import logging
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -9,6 +10,8 @@ from django.db import models, transaction
 
 from knowledgebase.textmatch import normalise
 from knowledgebase.vocabulary import SAFETY_CATEGORIES, Category
+
+logger = logging.getLogger(__name__)
 
 # Inside KnowledgeVersion.batch(): changes are noted and the version moves once at the end.
 _batch_changed: ContextVar[list | None] = ContextVar("kb_batch_changed", default=None)
@@ -43,6 +46,7 @@ class KnowledgeVersion(models.Model):
 
         rules.forget()
         transaction.on_commit(rules.forget)
+        transaction.on_commit(_ask_faults_to_reclassify)
 
     @classmethod
     @contextmanager
@@ -56,6 +60,17 @@ class KnowledgeVersion(models.Model):
             _batch_changed.reset(reset)
         if pending:
             cls.mark_changed()
+
+
+def _ask_faults_to_reclassify() -> None:
+    # By task name: the knowledge base does not import faults. Beat runs it hourly anyway, so a
+    # broker hiccup here costs freshness, never data.
+    from celery import current_app
+
+    try:
+        current_app.send_task("faults.reclassify")
+    except Exception:  # noqa: BLE001 - any broker error; see above
+        logger.warning("Could not ask the faults app to re-translate episodes", exc_info=True)
 
 
 class ChangesKnowledge(models.Model):

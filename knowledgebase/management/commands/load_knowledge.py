@@ -17,4 +17,5 @@ class Command(BaseCommand):
     def handle(self, *args, update=False, **options):
         counts = load_knowledge(update=update)
         summary = ", ".join(f"{count} {what}" for what, count in sorted(counts.items()) if count)
-        self.stdout.write(f"Knowledge base loaded: {summary or 'nothing new'}.")
+        if options["verbosity"] > 0:
+            self.stdout.write(f"Knowledge base loaded: {summary or 'nothing new'}.")
