@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -83,27 +83,45 @@ def roll_up(
                 break
             if wanted is not None and day not in wanted:
                 continue
-            rows.append(
-                PortDayRollup(
-                    connector_id=port.id,
-                    day=day,
-                    computed_at=computed_at,
-                    **{name: column[k] for name, column in zip(COUNTED, columns, strict=True)},
-                )
-            )
+            rows.append((port.id, day, *(column[k] for column in columns), computed_at))
     _write(rows)
     return len(rows)
 
 
-def _write(rows: list[PortDayRollup]) -> None:
-    # One upsert per batch: a day computed again replaces its row.
+def _write(rows: list[tuple]) -> None:
+    """Insert or replace rollup rows given as (connector_id, day, *COUNTED, computed_at)."""
+    columns = ["connector_id", "day", *COUNTED, "computed_at"]
     with transaction.atomic():
-        for offset in range(0, len(rows), WRITE_BATCH):
-            PortDayRollup.objects.bulk_create(
-                rows[offset : offset + WRITE_BATCH],
-                update_conflicts=True,
-                unique_fields=["connector", "day"],
-                update_fields=[*COUNTED, "computed_at"],
+        if connection.vendor != "postgresql":
+            for offset in range(0, len(rows), WRITE_BATCH):
+                PortDayRollup.objects.bulk_create(
+                    [
+                        PortDayRollup(**dict(zip(columns, row, strict=True)))
+                        for row in rows[offset : offset + WRITE_BATCH]
+                    ],
+                    update_conflicts=True,
+                    unique_fields=["connector", "day"],
+                    update_fields=[*COUNTED, "computed_at"],
+                )
+            return
+        # A month for 10,000 ports is 300,000 rows: COPY into a scratch table and upsert from it in one
+        # statement, instead of building and binding hundreds of thousands of model instances.
+        table = PortDayRollup._meta.db_table
+        listed = ", ".join(columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS uptime_rollup_incoming (connector_id bigint, day date, "
+                + ", ".join(f"{name} integer" for name in COUNTED)
+                + ", computed_at timestamptz) ON COMMIT DROP"
+            )
+            cursor.execute("TRUNCATE uptime_rollup_incoming")
+            with cursor.cursor.copy(f"COPY uptime_rollup_incoming ({listed}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} ({listed}) SELECT {listed} FROM uptime_rollup_incoming "
+                f"ON CONFLICT (connector_id, day) DO UPDATE SET "
+                + ", ".join(f"{name} = EXCLUDED.{name}" for name in [*COUNTED, "computed_at"])
             )
 
 
