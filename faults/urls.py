@@ -1,6 +1,6 @@
 from django.urls import path
 
-from faults.views import episodes, fleet, operators, technicians
+from faults.views import episodes, fleet, operators, technicians, uptime_pages
 
 app_name = "faults"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("runs/<int:pk>/finish/", technicians.run_finish, name="run_finish"),
     path("runs/<int:pk>/photos/", technicians.run_photo, name="run_photo"),
     path("photos/<int:pk>/", technicians.photo_file, name="photo"),
+    path("uptime/", uptime_pages.uptime, name="uptime"),
+    path("uptime/exclusions/", uptime_pages.add_exclusion, name="add_exclusion"),
 ]

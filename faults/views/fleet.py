@@ -11,6 +11,7 @@ from django.utils import timezone
 from chargers.models import Charger, Command, ConnectivityChange, Connector, Site
 from faults.models import FaultEpisode, SiteIncident
 from faults.views.actions import quick_actions_for
+from faults.views.uptime_pages import uptime_sparkline
 
 RECENT_EPISODES = 20
 RECENT_COMMANDS = 10
@@ -58,6 +59,7 @@ def charger_detail(request, charge_point_id):
         "recent_episodes": [episode for episode in episodes if not episode.is_open],
         "commands": Command.objects.filter(charger=charger).select_related("requested_by")[:RECENT_COMMANDS],
         "summary": _summary_for(charger),
+        "uptime_chart": uptime_sparkline(charger.connectors.all()),
         "quick_actions": quick_actions_for(charger, None)
         if request.user.has_perm("chargers.send_command")
         else [],
@@ -90,6 +92,7 @@ def site_detail(request, pk):
     context = {
         "site": site,
         "summary": _summary_for(site),
+        "uptime_chart": uptime_sparkline(Connector.objects.filter(charger__site=site)),
         "incidents": SiteIncident.objects.filter(site=site).order_by("-opened_at")[:RECENT_INCIDENTS],
         "chargers": chargers,
         "open_episodes": open_episodes,
