@@ -145,6 +145,41 @@ def parse(query_class, request):
 # --- uptime/ ----------------------------------------------------------------------------------
 
 
+class FiguresSerializer(serializers.Serializer):
+    period_minutes = serializers.IntegerField()
+    outage_minutes = serializers.IntegerField()
+    excluded_minutes = serializers.IntegerField()
+    uptime_percent = serializers.FloatField(allow_null=True, help_text="Null when the period is empty.")
+
+
+class PortFiguresSerializer(FiguresSerializer):
+    charge_point_id = serializers.CharField()
+    evse_id = serializers.IntegerField()
+    connector_id = serializers.IntegerField()
+
+
+class ChargerFiguresSerializer(FiguresSerializer):
+    charge_point_id = serializers.CharField()
+    site = serializers.CharField(allow_null=True)
+
+
+class SiteFiguresSerializer(FiguresSerializer):
+    site = serializers.CharField(allow_null=True)
+
+
+class UptimeReportSerializer(serializers.Serializer):
+    """The shape of an uptime/ answer (documentation only)."""
+
+    method = serializers.ChoiceField(choices=Method.choices)
+    filtered = serializers.BooleanField()
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    aggregation = serializers.CharField()
+    ports = PortFiguresSerializer(many=True)
+    chargers = ChargerFiguresSerializer(many=True, help_text="Sums of their ports' minutes.")
+    sites = SiteFiguresSerializer(many=True, help_text="Sums of their ports' minutes.")
+
+
 def _port_entry(port, figures) -> dict:
     return {
         "charge_point_id": port.charge_point_id,
@@ -161,7 +196,7 @@ class UptimeViewSet(viewsets.ViewSet):
     required_permissions = {"GET": ["faults.view_portdayrollup"]}
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    @extend_schema(parameters=[UptimeQuery])
+    @extend_schema(parameters=[UptimeQuery], responses=UptimeReportSerializer)
     def list(self, request):
         query = parse(UptimeQuery, request)
         data = query.validated_data

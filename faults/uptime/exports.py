@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -109,7 +109,3 @@ def outage_list_csv(connectors: QuerySet, first: date, last: date, *, filtered: 
                 ]
             )
     return _csv(OUTAGE_COLUMNS, rows)
-
-
-def default_outage_days(today: date) -> tuple[date, date]:
-    return today - timedelta(days=30), today - timedelta(days=1)

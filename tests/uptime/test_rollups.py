@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from faults.models import DirtyUptimeRange, PortDayRollup
 from faults.uptime.rollups import mark_dirty, roll_up_dirty, roll_up_recent
+from faults.uptime.tasks import recompute
 from tests.uptime.support import DAY, at, build_charger, compute, episode, rollup
 
 TODAY = DAY + timedelta(days=1)
@@ -70,3 +71,14 @@ def test_the_celery_worker_runs_the_dirty_sweep_by_name(celery_worker_process):
         assert time.monotonic() < deadline, celery_worker_process.output()
         time.sleep(0.1)
     assert rollup(port, day).outage_minutes == 120
+
+
+@pytest.mark.django_db
+def test_the_backfill_task_computes_every_port_day_of_a_range_across_months():
+    charger, _, (port, other) = build_charger()
+    episode(port, at(10), at(11))
+
+    assert recompute("2026-02-20", "2026-03-10") == 2 * 19
+
+    assert rollup(port).outage_minutes == 60
+    assert PortDayRollup.objects.filter(connector=other).count() == 19
