@@ -1,0 +1,65 @@
+"""The consumers inside this process through WebsocketCommunicator and the whole routed application
+(quicker to probe than a server process; the end-to-end files cover the real server)."""
+
+import base64
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from chargers.models import Charger, OcppMessage
+from config.asgi import application
+from tests.chargers.conftest import CHARGER_PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def basic(charge_point_id: str, password: str) -> tuple[bytes, bytes]:
+    return (b"authorization", b"Basic " + base64.b64encode(f"{charge_point_id}:{password}".encode()))
+
+
+@database_sync_to_async
+def register(charge_point_id: str) -> Charger:
+    charger = Charger(charge_point_id=charge_point_id)
+    charger.set_password(CHARGER_PASSWORD)
+    charger.save()
+    return charger
+
+
+async def test_a_boot_round_trip_through_the_routed_application():
+    charger = await register("CP-INPROC")
+    communicator = WebsocketCommunicator(
+        application,
+        "/ocpp/CP-INPROC",
+        subprotocols=["ocpp1.6"],
+        headers=[basic("CP-INPROC", CHARGER_PASSWORD)],
+    )
+    connected, subprotocol = await communicator.connect()
+    assert (connected, subprotocol) == (True, "ocpp1.6")
+    await communicator.send_to(
+        text_data=json.dumps(
+            [2, "b-1", "BootNotification", {"chargePointVendor": "X", "chargePointModel": "Y"}]
+        )
+    )
+    answer = json.loads(await communicator.receive_from(timeout=10))
+    assert answer[:2] == [3, "b-1"] and answer[2]["status"] == "Accepted"
+    await communicator.send_to(text_data="[2, ")
+    assert json.loads(await communicator.receive_from(timeout=10))[:3] == [4, "-1", "FormationViolation"]
+    await communicator.disconnect()
+    assert await database_sync_to_async(OcppMessage.objects.filter(charger=charger).count)() == 4
+
+
+async def test_a_wrong_password_is_refused_before_accept():
+    await register("CP-INPROC-2")
+    communicator = WebsocketCommunicator(
+        application, "/ocpp/CP-INPROC-2", subprotocols=["ocpp1.6"], headers=[basic("CP-INPROC-2", "wrong")]
+    )
+    connected, _ = await communicator.connect()
+    assert connected is False
+
+
+async def test_the_live_feed_refuses_anonymous_browsers():
+    communicator = WebsocketCommunicator(application, "/ws/live/", headers=[(b"origin", b"http://localhost")])
+    connected, _ = await communicator.connect()
+    assert connected is False
