@@ -1,6 +1,6 @@
 from django.urls import path
 
-from faults.views import episodes, fleet, operators, technicians, uptime_pages
+from faults.views import episodes, fleet, operators, phantom_rules, technicians, uptime_pages
 
 app_name = "faults"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path("photos/<int:pk>/", technicians.photo_file, name="photo"),
     path("uptime/", uptime_pages.uptime, name="uptime"),
     path("uptime/exclusions/", uptime_pages.add_exclusion, name="add_exclusion"),
+    path("phantom-rules/", phantom_rules.rule_list, name="phantom_rules"),
+    path("phantom-rules/new/", phantom_rules.rule_edit, name="phantom_rule_new"),
+    path("phantom-rules/<int:pk>/", phantom_rules.rule_edit, name="phantom_rule"),
 ]
