@@ -1,5 +1,7 @@
 """REST API: `uptime/` figures and CSV exports, `exclusions/` excluded downtime."""
 
+import csv
+import io
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -34,7 +36,16 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, str | bytes) else str(data)
+        if isinstance(data, str | bytes):
+            return data
+        # Errors asked for as CSV: one "field,message" line per problem.
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["field", "message"])
+        for name, messages in (data or {}).items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                writer.writerow([name, message])
+        return out.getvalue()
 
 
 # --- Query parameters -------------------------------------------------------------------------

@@ -99,6 +99,7 @@ class History:
 
     port_faults: dict[int, list[Episode]] = field(default_factory=lambda: defaultdict(list))
     charger_faults: dict[int, list[Episode]] = field(default_factory=lambda: defaultdict(list))
+    evse_faults: dict[tuple[int, int], list[Episode]] = field(default_factory=lambda: defaultdict(list))
     charger_offline: dict[int, list[Episode]] = field(default_factory=lambda: defaultdict(list))
     delivering: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
     exclusions: dict[tuple[str, int], list[tuple[Interval, str]]] = field(
@@ -143,6 +144,9 @@ def load_history(connectors: QuerySet, start: int, end: int, now: datetime) -> H
             history.charger_offline[charger_id].append(Episode(pk, span, phantom, OFFLINE_CAUSE))
         elif evse == 0 and number == 0:
             history.charger_faults[charger_id].append(Episode(pk, span, phantom, category))
+        elif number == 0:
+            # An OCPP 2.0.1 EVSE-level report: every connector of that EVSE is down.
+            history.evse_faults[(charger_id, evse)].append(Episode(pk, span, phantom, category))
         else:
             history.port_faults[connector_id].append(Episode(pk, span, phantom, category))
 
@@ -225,7 +229,11 @@ class Timeline:
 def timeline(port: Port, history: History, start: int, end: int) -> Timeline:
     """Account for one port over [start, end) minutes."""
     service = clip([port.service], start, end)
-    faults = history.port_faults.get(port.id, []) + history.charger_faults.get(port.charger_id, [])
+    faults = (
+        history.port_faults.get(port.id, [])
+        + history.evse_faults.get((port.charger_id, port.evse_id), [])
+        + history.charger_faults.get(port.charger_id, [])
+    )
     offline = history.charger_offline.get(port.charger_id, [])
     delivering = history.delivering.get(port.id, [])
 

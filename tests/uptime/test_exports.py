@@ -5,11 +5,13 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from faults.models import EpisodeKind
 from faults.uptime.exclusions import record_exclusion
 from knowledgebase.vocabulary import Category, ExclusionReason
-from tests.uptime.support import DAY, at, build_charger, compute, episode
+from tests.uptime.support import DAY, at, build_charger, compute, energy_reading, episode
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +117,41 @@ def test_csv_parameters_are_checked_like_the_json_ones(as_operator):
     assert "quarter" in response.json()
     response = as_operator.get("/api/v1/uptime/outages/", {"start": DAY + timedelta(days=1), "end": DAY})
     assert response.status_code == 400
+
+
+def test_csv_errors_asked_for_as_csv_are_readable_lines(as_operator):
+    response = as_operator.get(
+        "/api/v1/uptime/outages/", {"start": "someday", "end": DAY}, HTTP_ACCEPT="text/csv"
+    )
+    assert response.status_code == 400
+    assert response.content.decode().splitlines()[0] == "field,message"
+    assert "start," in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/v1/uptime/outages/", {"start": DAY, "end": DAY}),
+        ("/api/v1/uptime/federal-quarterly/", {"year": 2026, "quarter": 1}),
+    ],
+)
+def test_the_exports_cost_the_same_queries_for_many_ports(as_operator, operator, url, params):
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert as_operator.get(url, params).status_code == 200
+        return len(ctx.captured_queries)
+
+    charger, whole, (port, _) = build_charger("CP-0")
+    episode(whole, at(1), at(2), kind=EpisodeKind.OFFLINE)
+    energy_reading(port, at(1, 10), 100)
+    count_queries()
+    few = count_queries()
+    for n in range(1, 12):
+        charger, whole, (port, _) = build_charger(f"CP-{n}", site=charger.site)
+        episode(port, at(3), at(4))
+        episode(whole, at(1), at(2), kind=EpisodeKind.OFFLINE)
+        energy_reading(port, at(1, 10), 100)
+        record_exclusion(
+            by=operator, connector=port, start=at(3), end=at(5), reason=ExclusionReason.VANDALISM
+        )
+    assert count_queries() == few

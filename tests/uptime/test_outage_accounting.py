@@ -109,3 +109,13 @@ def test_an_open_episode_runs_until_now_and_today_is_computed_up_to_now():
     day = rollup(port, DAY)
     assert (day.service_minutes, day.outage_minutes) == (22 * 60 + 15, 135)
     assert not PortDayRollup.objects.filter(day=DAY + timedelta(days=1)).exists()
+
+
+def test_an_evse_level_fault_downs_the_connectors_of_that_evse_only():
+    charger, _, (port, other) = build_charger()
+    evse_one = Connector.objects.create(charger=charger, evse_id=1, connector_id=0)
+    episode(evse_one, at(6), at(7))
+    compute(charger)
+
+    assert (rollup(port).outage_minutes, rollup(other).outage_minutes) == (60, 0)
+    assert not PortDayRollup.objects.filter(connector=evse_one).exists()
