@@ -9,11 +9,10 @@ from knowledgebase.vocabulary import ExclusionReason
 
 
 class Exclusion(models.Model):
-    """Downtime an operator shows was outside their control, for a port, a charger or a whole site.
+    """Downtime an operator shows was outside their control, for a port, a charger or a whole site."""
 
-    Written only through faults.uptime.exclusions (record_exclusion, change_exclusion,
-    withdraw_exclusion), which keep the audit trail and mark the touched days for recomputation.
-    """
+    # Written only through faults.uptime.exclusions (record_exclusion, change_exclusion,
+    # withdraw_exclusion), which keep the audit trail and mark the touched days for recomputation.
 
     # Exactly one scope is set: the port, the charger (all its ports) or the site (all its ports).
     site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True, related_name="+")

@@ -2,6 +2,8 @@
 
 import csv
 import io
+import urllib.error
+import urllib.request
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -155,3 +157,33 @@ def test_the_exports_cost_the_same_queries_for_many_ports(as_operator, operator,
             by=operator, connector=port, start=at(3), end=at(5), reason=ExclusionReason.VANDALISM
         )
     assert count_queries() == few
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_an_operator_downloads_the_outage_list_from_the_real_server_with_a_token(
+    live_server_process, operator
+):
+    from rest_framework.authtoken.models import Token
+
+    charger, _, (port, _) = build_charger("CP-E2E")
+    episode(port, at(10), at(10, 45))
+    token = Token.objects.create(user=operator)
+
+    request = urllib.request.Request(
+        f"{live_server_process.url}/api/v1/uptime/outages/?charger=CP-E2E&start={DAY}&end={DAY}",
+        headers={"Authorization": f"Token {token.key}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(response.read().decode())))
+    assert [(r["port_id"], r["outage_duration"], r["outage_exempted"]) for r in rows] == [
+        ("CP-E2E/1/1", "45", "no")
+    ]
+
+    anonymous = urllib.request.Request(
+        f"{live_server_process.url}/api/v1/uptime/outages/?start={DAY}&end={DAY}"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(anonymous, timeout=30)
+    assert refused.value.code in {401, 403}
