@@ -2,7 +2,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from rest_framework import generics, mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from chargers.commands import CommandError, send_command
@@ -15,6 +15,7 @@ from chargers.serializers import (
     OcppMessageSerializer,
     SiteSerializer,
 )
+from config.pagination import Pagination
 
 
 class SiteViewSet(
@@ -67,10 +68,21 @@ def _moment(request, name: str):
     return moment
 
 
+class StrictPagination(Pagination):
+    """A page that does not exist is a bad parameter (400), like every other filter here."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as error:
+            raise ValidationError({"page": str(error.detail)}) from None
+
+
 class ChargerMessageList(generics.ListAPIView):
     """A charger's OCPP message log, newest first; filters `action`, `direction`, `since`, `until`."""
 
     serializer_class = OcppMessageSerializer
+    pagination_class = StrictPagination
     required_permissions = {"GET": ["chargers.view_ocppmessage"]}
 
     def get_queryset(self):
