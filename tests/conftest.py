@@ -33,6 +33,29 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _flush_retries_on_deadlock():
+    """Transactional tests empty the tables with one TRUNCATE after each test; the real server and
+    worker processes may still be finishing a write from that test, and PostgreSQL then aborts one
+    side as a deadlock. The flush is simply tried again."""
+    from django.db import OperationalError
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        for attempt in range(5):
+            try:
+                return original(self, sql_list)
+            except OperationalError as error:
+                if "deadlock" not in str(error) or attempt == 4:
+                    raise
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _clean_redis():
     # The test Redis database belongs to the suite: start from nothing.
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
