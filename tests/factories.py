@@ -19,6 +19,7 @@ class SiteFactory(factory.django.DjangoModelFactory):
 class ChargerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Charger
+        skip_postgeneration_save = True  # the password hook saves what it changes itself
 
     charge_point_id = factory.Sequence(lambda n: f"CP-{n:04d}")
     site = factory.SubFactory(SiteFactory)
