@@ -215,12 +215,8 @@ class UptimeViewSet(viewsets.ViewSet):
             query.connectors(), data["first"], data["last"], method=data["method"], filtered=data["filtered"]
         )
         by_charger, by_site = aggregate(rows)
-        charger_info, site_names = {}, {}
-        for port, _ in rows:
-            charger_info.setdefault(port.charger_id, (port.charge_point_id, port.site_id))
-        names = dict(Site.objects.filter(id__in={site for site in by_site if site}).values_list("id", "name"))
-        for site_id in by_site:
-            site_names[site_id] = names.get(site_id)
+        chargers = {port.charger_id: port for port, _ in rows}
+        site_names = {port.site_id: port.site_name for port, _ in rows}
         return Response(
             {
                 "method": data["method"],
@@ -231,8 +227,8 @@ class UptimeViewSet(viewsets.ViewSet):
                 "ports": [_port_entry(port, figures) for port, figures in rows],
                 "chargers": [
                     {
-                        "charge_point_id": charger_info[charger_id][0],
-                        "site": site_names[charger_info[charger_id][1]],
+                        "charge_point_id": chargers[charger_id].charge_point_id,
+                        "site": chargers[charger_id].site_name,
                         **figures.as_dict(),
                     }
                     for charger_id, figures in by_charger.items()

@@ -48,6 +48,7 @@ class Port:
     id: int
     charger_id: int
     site_id: int | None
+    site_name: str | None
     charge_point_id: str
     evse_id: int
     connector_id: int
@@ -61,6 +62,7 @@ def load_ports(connectors: QuerySet) -> list[Port]:
         "id",
         "charger_id",
         "charger__site_id",
+        "charger__site__name",
         "charger__charge_point_id",
         "evse_id",
         "connector_id",
@@ -73,14 +75,26 @@ def load_ports(connectors: QuerySet) -> list[Port]:
     )
     ports = []
     for row in rows.order_by("charger__charge_point_id", "evse_id", "connector_id"):
-        starts = [moment for moment in (row[8], row[10]) if moment]
-        ends = [moment for moment in (row[9], row[11]) if moment]
+        (pk, charger_id, site_id, site_name, charge_point_id, evse_id, number, tz, hours) = row[:9]
+        starts = [moment for moment in (row[9], row[11]) if moment]
+        ends = [moment for moment in (row[10], row[12]) if moment]
         service = (
             minute_ceil(max(starts)) if starts else FAR_PAST,
             minute_floor(min(ends)) if ends else FAR_FUTURE,
         )
         ports.append(
-            Port(row[0], row[1], row[2], row[3], row[4], row[5], row[6] or "UTC", row[7] or {}, service)
+            Port(
+                pk,
+                charger_id,
+                site_id,
+                site_name,
+                charge_point_id,
+                evse_id,
+                number,
+                tz or "UTC",
+                hours or {},
+                service,
+            )
         )
     return ports
 
