@@ -35,8 +35,9 @@ AGE_DELTAS = {
     "1d": timedelta(days=1),
     "7d": timedelta(days=7),
 }
-# The board is for people: past this many rows, filters say more than another screenful would.
-BOARD_ROW_LIMIT = 500
+# The board is for people: past this many rows, filters say more than another screenful would. Every
+# group still counts all its open episodes; live rows keep arriving on top.
+BOARD_ROW_LIMIT = 200
 
 
 class BoardFilters(forms.Form):
@@ -118,9 +119,20 @@ def board(request):
         episodes.order_by().values_list("responsible").annotate(n=Count("id")).values_list("responsible", "n")
     )
     total = sum(counts.values())
+    chosen = {
+        name: str(form.data.get(name, "")) for name in ("site", "make", "category", "responsible", "age")
+    }
+    selects = [
+        ("site", "Site", [("", "All sites"), *Site.objects.values_list("id", "name")], chosen["site"]),
+        ("make", "Make", form.fields["make"].choices, chosen["make"]),
+        ("category", "Category", form.fields["category"].choices, chosen["category"]),
+        ("responsible", "Who acts", form.fields["responsible"].choices, chosen["responsible"]),
+        ("age", "Age", form.fields["age"].choices, chosen["age"]),
+    ]
     shown = list(episodes[:BOARD_ROW_LIMIT])
     context = {
         "form": form,
+        "selects": selects,
         "groups": group_by_responsible(shown, counts),
         "total": total,
         "shown": len(shown),
