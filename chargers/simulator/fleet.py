@@ -66,6 +66,7 @@ class FleetOptions:
     speed: float = 1.0
     seed: int = 0
     mean_idle: float = 1800.0  # simulated seconds between a charger's episodes
+    fault_share: float = 0.4  # of episodes that are faults rather than sessions
     ramp: float = 5.0  # real seconds over which the chargers connect, so they do not all arrive at once
 
 
@@ -74,7 +75,9 @@ def make_stations(fleet: list[Identity], options: FleetOptions) -> list[Station]
         Station(
             identity=identity,
             url=options.url,
-            plan=TrafficPlan(identity.make, identity.charge_point_id, options.seed, options.mean_idle),
+            plan=TrafficPlan(
+                identity.make, identity.charge_point_id, options.seed, options.mean_idle, options.fault_share
+            ),
             speed=options.speed,
         )
         for identity in fleet
