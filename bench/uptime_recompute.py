@@ -30,6 +30,7 @@ from django.db import connection  # noqa: E402
 
 from chargers.models import Charger, Connector, MeterReading, Site  # noqa: E402
 from faults.models import DirtyUptimeRange, EpisodeKind, Exclusion, FaultEpisode, PortDayRollup  # noqa: E402
+from faults.uptime.reports import Method, port_figures  # noqa: E402
 from faults.uptime.rollups import mark_ports_dirty, roll_up, roll_up_dirty, roll_up_recent  # noqa: E402
 from knowledgebase.vocabulary import Category, ExclusionReason  # noqa: E402
 
@@ -168,11 +169,11 @@ def _episode(connector, kind, opened, length_minutes, rng, *, phantom=False) -> 
     )
 
 
-def timed(label: str, work):
+def timed(label: str, work, unit: str = "rollup rows"):
     began = time.perf_counter()
     result = work()
     elapsed = time.perf_counter() - began
-    print(f"{label:<58} {elapsed:8.2f} s   ({result:,} rollup rows)")
+    print(f"{label:<58} {elapsed:8.2f} s   ({result:,} {unit})")
     return elapsed
 
 
@@ -215,6 +216,12 @@ def main() -> None:
     timed(
         f"dirty sweep: {args.ports // 20:,} ports with late events two days back",
         lambda: roll_up_dirty(now=in_the_month),
+    )
+
+    timed(
+        "uptime figures of every port over the month (uptime/ API)",
+        lambda: len(port_figures(everything, first, last, method=Method.PERIOD, filtered=True)),
+        "ports",
     )
 
 
