@@ -197,9 +197,7 @@ def _windows(wanted: dict[int, set[date]]) -> list[list[int]]:
     """Group ports whose dirty days fit one window, so that each group costs one set of queries."""
     groups: list[list[int]] = []
     window_start: date | None = None
-    for pk in sorted(wanted, key=lambda pk: (min(wanted[pk]), max(wanted[pk]))):
-        if not wanted[pk]:
-            continue
+    for pk in sorted((pk for pk in wanted if wanted[pk]), key=lambda pk: (min(wanted[pk]), max(wanted[pk]))):
         if (
             groups
             and window_start is not None

@@ -82,3 +82,13 @@ def test_the_backfill_task_computes_every_port_day_of_a_range_across_months():
 
     assert rollup(port).outage_minutes == 60
     assert PortDayRollup.objects.filter(connector=other).count() == 19
+
+
+@pytest.mark.django_db
+def test_a_mark_that_lies_wholly_in_the_future_is_dropped_without_computing_anything():
+    charger, _, (port, _) = build_charger()
+    mark_dirty(port.pk, at(10, day=TODAY + timedelta(days=5)), at(11, day=TODAY + timedelta(days=5)))
+
+    assert roll_up_dirty(now=at(9, day=TODAY)) == 0
+    assert not DirtyUptimeRange.objects.exists()
+    assert not PortDayRollup.objects.exists()
