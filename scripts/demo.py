@@ -102,6 +102,11 @@ def main() -> int:
                     "--chargers",
                     str(options.chargers),
                     "--register",
+                    # A simulated minute per second: a session, fault or clearing every few seconds.
+                    "--speed",
+                    "60",
+                    "--duration",
+                    str(7 * 24 * 3600),
                 ],
             )
         print(f"\nFaultline is running at {base}/  (Ctrl-C stops it)", flush=True)
