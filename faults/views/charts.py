@@ -13,20 +13,31 @@ def _y(percent: float, top: float, height: float, floor: float) -> float:
     return top + (100.0 - percent) / (100.0 - floor) * height
 
 
-def month_chart(labels: list[str], series: dict[str, list[float | None]], *, floor: float = 80.0) -> str:
+def chart_floor(values: list[float | None]) -> float:
+    """The lowest percentage on the axis: close enough to 100 that a 1% dip shows, low enough for all."""
+    known = [value for value in values if value is not None]
+    lowest = min(known, default=100.0)
+    return next(floor for floor in (95.0, 90.0, 80.0, 50.0, 0.0) if floor <= lowest - 1 or floor == 0.0)
+
+
+def month_chart(
+    labels: list[str], series: dict[str, list[float | None]], *, floor: float | None = None
+) -> str:
     """Uptime per month as lines (one per series, e.g. filtered and raw) with the 97% target dashed."""
-    width, height, left, top, bottom = 720, 240, 44, 12, 28
+    if floor is None:
+        floor = chart_floor([value for values in series.values() for value in values])
+    width, height, left, top, bottom = 720, 260, 44, 12, 44
     plot_h = height - top - bottom
-    step = (width - left - 12) / max(len(labels) - 1, 1)
+    step = (width - left - 30) / max(len(labels) - 1, 1)
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Uptime by month against the {TARGET_PERCENT:g}% line">'
     ]
-    for percent in (100, 95, 90, 85, 80):
-        if percent >= floor:
-            y = _y(percent, top, plot_h, floor)
-            parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde1e8"/>')
-            parts.append(f'<text x="4" y="{y + 4:.1f}" font-size="11" fill="#5d6676">{percent}%</text>')
+    for step_index in range(5):
+        percent = 100.0 - step_index * (100.0 - floor) / 4
+        y = _y(percent, top, plot_h, floor)
+        parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde1e8"/>')
+        parts.append(f'<text x="4" y="{y + 4:.1f}" font-size="11" fill="#5d6676">{percent:g}%</text>')
     y97 = _y(TARGET_PERCENT, top, plot_h, floor)
     parts.append(
         f'<line class="line97" x1="{left}" x2="{width - 8}" y1="{y97:.1f}" y2="{y97:.1f}" stroke="#c0392b" '
@@ -47,7 +58,7 @@ def month_chart(labels: list[str], series: dict[str, list[float | None]], *, flo
             parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash} points="{path}"/>')
             parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points)
         parts.append(
-            f'<text x="{left + 8 + index * 150}" y="{height - 2}" font-size="12" fill="{colour}">'
+            f'<text x="{left + 8 + index * 150}" y="{height - 4}" font-size="12" fill="{colour}">'
             f"— {escape(name)}</text>"
         )
     for i, label in enumerate(labels):
@@ -60,12 +71,14 @@ def month_chart(labels: list[str], series: dict[str, list[float | None]], *, flo
     return mark_safe("".join(parts))  # noqa: S308 - built from numbers and escaped labels above
 
 
-def sparkline(values: list[float | None], *, floor: float = 80.0) -> str:
+def sparkline(values: list[float | None], *, floor: float | None = None) -> str:
     """A small line of daily uptime with the 97% line, for charger and site pages."""
     width, height = 160, 36
     known = [(i, v) for i, v in enumerate(values) if v is not None]
     if not known:
         return ""
+    if floor is None:
+        floor = chart_floor(values)
     step = width / max(len(values) - 1, 1)
     points = " ".join(f"{i * step:.1f},{_y(max(v, floor), 2, height - 4, floor):.1f}" for i, v in known)
     y97 = _y(TARGET_PERCENT, 2, height - 4, floor)
