@@ -1,11 +1,12 @@
 """Per-port outage accounting: which minutes a port was down, and which of those are excluded.
 
-A port is down while it, or its charger's connector 0, has a fault episode, or while its charger is
-offline, except for the time it was still delivering energy (meter readings sampled during the
-offline period, delivered later). Warnings are never outage. Phantom episodes count in the raw
-figure only. Time before commissioning or after decommissioning (of the port or of its charger) is
-outside the period. Everything is loaded with a handful of set-based queries for any number of
-ports, then computed in memory on whole-minute intervals (faults/uptime/intervals.py).
+A port is down while it, its EVSE (2.0.1, connector id 0) or its charger's connector 0 has a fault
+episode, or while its charger is offline, except for the time it was still delivering energy
+(meter readings sampled during the offline period, delivered later). Warnings are never outage.
+Phantom episodes count in the raw figure only. Time before commissioning or after decommissioning
+(of the port or of its charger) is outside the period. Everything is loaded with a handful of
+set-based queries for any number of ports, then computed in memory on whole-minute intervals
+(faults/uptime/intervals.py).
 """
 
 from collections import defaultdict
