@@ -22,8 +22,11 @@ def at(seconds: float) -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def celery_in_process():
+def celery_in_process(request):
     """Tasks queued with apply_async/delay run at once in this process (the e2e tests use a worker)."""
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
     before = current_app.conf.task_always_eager, current_app.conf.task_eager_propagates
     current_app.conf.task_always_eager = True
     current_app.conf.task_eager_propagates = True
