@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 
 from knowledgebase.textmatch import compile_pattern, normalise
 from knowledgebase.versions import describe_range, in_range
@@ -210,7 +211,9 @@ def current() -> RuleSet:
         token = KnowledgeVersion.current_token()
         if _current is None or _current.token != token or not token:
             _current = build()
-        _checked_at = now
+        # Rules read inside an open transaction may include changes that are rolled back later:
+        # trust them only until the next version check, whatever KB_RULES_RECHECK_MS says.
+        _checked_at = float("-inf") if connection.in_atomic_block else now
         return _current
 
 
