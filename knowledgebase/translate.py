@@ -5,6 +5,7 @@ model, then for the manufacturer; then the published code lists (ChargeX, EVgo) 
 vendorId; then free-text patterns (e-stops and friends); then the OCPP error code alone.
 """
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,6 +101,15 @@ class Translation:
     matched_by: str
     reason: str
     is_safety: bool
+
+
+_TEXT_FIELDS = tuple(field.name for field in dataclasses.fields(Report) if field.type in (str, "str"))
+
+
+def _without_nones(report: Report) -> Report:
+    # OCPP leaves optional fields out; callers may hand them on as None rather than "".
+    missing = {name: "" for name in _TEXT_FIELDS if getattr(report, name) is None}
+    return dataclasses.replace(report, **missing) if missing else report
 
 
 def _vendor_codes(report: Report) -> list[str]:
@@ -202,13 +212,21 @@ def _standard_match(report, rules):
                         rule, rules, "standard", f"ChargeX code {code.upper()} (recognised by {via})."
                     )
     if vendor_id in EVGO_VENDOR_IDS:
-        codes = [code.strip().upper() for code in report.vendor_error_code.split(",") if code.strip()]
-        found = [(rule, code) for code in codes if (rule := _standard_lookup(rules, EntryScope.EVGO, code))]
+        codes = [code.strip().upper() for code in report.vendor_error_code.split(",")]
+        # Concurrent errors come as lists: the n-th info text belongs to the n-th code.
+        infos = [text.strip() for text in report.info.split(",")]
+        found = [
+            (rule, code, infos[index] if index < len(infos) else "")
+            for index, code in enumerate(codes)
+            if code and (rule := _standard_lookup(rules, EntryScope.EVGO, code))
+        ]
         if found:
-            rule, code = max(found, key=lambda item: _SEVERITY_RANK.get(item[0].fields["severity"], 0))
+            rule, code, info = max(found, key=lambda item: _SEVERITY_RANK.get(item[0].fields["severity"], 0))
             reason = f"EVgo-style code {code} (recognised by vendorId {report.vendor_id})"
-            if len(codes) > 1:
-                reason += f"; the most severe of the {len(codes)} codes reported"
+            if len([code for code in codes if code]) > 1:
+                reason += f"; the most severe of the {len([code for code in codes if code])} codes reported"
+            if info:
+                reason += f", reported with '{info}'"
             return _result(rule, rules, "standard", reason + ".", code)
     return None
 
@@ -272,6 +290,7 @@ def _unknown(report: Report, codes: list[str]) -> Translation:
 
 def translate(report: Report) -> Translation:
     """The best knowledge-base entry for a report, and why it matched."""
+    report = _without_nones(report)
     rules = rulebook.current()
     codes = _vendor_codes(report)
     text = _texts(report)
@@ -302,6 +321,7 @@ def record_unknown(report: Report, charge_point_id: str, when: datetime) -> None
     """Count a report whose vendor code has no entry, for the unknown-codes queue (else do nothing)."""
     from knowledgebase.models import UnknownCode
 
+    report = _without_nones(report)
     code = unknown_code_of(report)
     if not code:
         return

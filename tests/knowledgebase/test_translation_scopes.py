@@ -211,3 +211,19 @@ def test_model_patterns_match_whole_names_case_insensitively(knowledge):
         translate(Report(vendor="voltaro", model="vx150-eu", vendor_error_code="0x6012")).matched_by
         == "model"
     )
+
+
+def test_the_info_text_of_the_chosen_evgo_code_is_quoted(knowledge):
+    found = translate(
+        Report(
+            vendor_id="com.evgo.mrec",
+            vendor_error_code="A000,F008",
+            info="not authorised,voltage on connector",
+        )
+    )
+    assert "voltage on connector" in found.reason
+
+
+def test_fields_left_out_as_none_are_read_as_empty(knowledge):
+    found = translate(Report(vendor=None, error_code="GroundFailure", vendor_error_code=None, info=None))
+    assert found.category == Category.GROUND_FAULT
