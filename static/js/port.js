@@ -32,7 +32,7 @@
     } else if (event.event === "episode.changed") {
       var state = document.getElementById("episode-state");
       if (state && String(state.dataset.episode || "") === String(event.episode_id)) {
-        state.textContent = event.open ? "Open" : "Cleared";
+        state.textContent = event.open ? (state.dataset.openText || "Open") : (state.dataset.closedText || "Cleared");
       }
     } else if (event.event === "command.answered") {
       var note = document.getElementById("command-" + event.command_id);

@@ -111,3 +111,19 @@ def test_vendor_markup_in_info_is_shown_as_text(client, operator):
     assert '<script>alert("x")</script>' not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_a_long_board_shows_the_most_urgent_rows_and_counts_them_all(client, operator, monkeypatch):
+    from faults.views import operators
+
+    monkeypatch.setattr(operators, "BOARD_ROW_LIMIT", 3)
+    client.force_login(operator)
+    minor = [open_episode(severity=Severity.WARNING, minutes_ago=500 + i) for i in range(3)]
+    critical = open_episode(severity=Severity.CRITICAL, category=Category.GROUND_FAULT, minutes_ago=1)
+    html = board(client)
+    assert html.count('class="episode-row') == 3
+    assert f'id="episode-{critical.pk}"' in html
+    assert f'id="episode-{minor[-1].pk}"' in html  # the oldest of the warnings
+    assert f'id="episode-{minor[0].pk}"' not in html
+    assert '<span id="board-total">4</span>' in html
+    assert "showing the 3 most urgent" in html

@@ -1,0 +1,72 @@
+"""Live pages in a real browser: the connection indicator through a server restart, and a technician
+seeing the port come back while working on it."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+import tests.support.processes as processes
+from faults.models import FaultEpisode
+from knowledgebase.seed.loader import load_knowledge
+from tests.chargers.ocpp_client import TestCharger
+from tests.conftest import log_in
+from tests.factories import ChargerFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_board_shows_when_the_live_connection_drops_and_when_it_is_back(page, operator, monkeypatch):
+    server = processes.LiveServer()
+    try:
+        log_in(page, server, operator)
+        indicator = page.locator("#live-indicator")
+        expect(indicator).to_have_attribute("data-state", "live")
+        server.stop()
+        expect(indicator).to_have_attribute("data-state", "lost")
+        expect(indicator).to_contain_text("reconnecting")
+        # The same address comes back: the page reconnects by itself, without a reload.
+        page.evaluate("window.stillTheSamePage = true")
+        monkeypatch.setattr(processes, "free_port", lambda: server.port)
+        server = processes.LiveServer()
+        expect(indicator).to_have_attribute("data-state", "live", timeout=45_000)
+        assert page.evaluate("window.stillTheSamePage") is True
+    finally:
+        server.stop()
+
+
+def test_a_technician_sees_the_port_come_back_while_on_the_checklist(
+    page, live_server_process, celery_worker_process, technician
+):
+    load_knowledge()
+    charger = ChargerFactory(charge_point_id="CP-BACK-1", vendor="Voltaro", model="VX-150")
+    client = TestCharger.connect(live_server_process, "CP-BACK-1")
+    try:
+        client.result("BootNotification", {"chargePointVendor": "Voltaro", "chargePointModel": "VX-150"})
+        client.result(
+            "StatusNotification",
+            {"connectorId": 1, "status": "Faulted", "errorCode": "OtherError", "vendorErrorCode": "F400"},
+        )
+        episode = wait_for_open_episode(charger)
+        log_in(page, live_server_process, technician)
+        page.goto(f"{live_server_process.url}/faults/{episode.pk}/")
+        page.click("text=Start the repair playbook")
+        expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
+        status = page.locator("#live-port [data-live-status]")
+        expect(status).to_have_text("Faulted")
+
+        client.result("StatusNotification", {"connectorId": 1, "status": "Available", "errorCode": "NoError"})
+        expect(status).to_have_text("Available", timeout=30_000)
+        expect(page.locator("#episode-state")).to_have_text("cleared", timeout=30_000)
+        assert FaultEpisode.objects.get(pk=episode.pk).closed_at is not None
+    finally:
+        client.close_and_wait_until_released(charger)
+
+
+def wait_for_open_episode(charger, timeout: float = 30) -> FaultEpisode:
+    # The worker opens the episode on its own schedule and the test has no page open yet to await.
+    deadline = time.monotonic() + timeout
+    while (episode := FaultEpisode.objects.filter(charger=charger, closed_at=None).first()) is None:
+        assert time.monotonic() < deadline, "the worker never opened the episode"
+        time.sleep(0.05)
+    return episode
