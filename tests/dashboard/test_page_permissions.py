@@ -70,3 +70,21 @@ def test_forms_are_protected_against_cross_site_requests(operator):
     )
     assert response.status_code == 403
     assert not Command.objects.exists()
+
+
+def test_the_navigation_offers_admin_pages_only_to_knowledge_base_admins(client, technician, kb_admin):
+    client.force_login(technician)
+    nav = client.get(reverse("faults:board")).content.decode().split("</nav>")[0]
+    assert "Manuals" not in nav and "Phantom rules" not in nav
+    client.force_login(kb_admin)
+    nav = client.get(reverse("faults:board")).content.decode().split("</nav>")[0]
+    assert reverse("knowledgebase:manuals") in nav
+    assert reverse("knowledgebase:unknown_codes") in nav
+    assert reverse("faults:phantom_rules") in nav
+
+
+def test_a_technician_cannot_use_the_admin_pages_behind_the_links(client, technician):
+    client.force_login(technician)
+    for url in [reverse("knowledgebase:upload"), reverse("faults:phantom_rule_new")]:
+        response = client.post(url, {})
+        assert response.status_code == 403, url
