@@ -216,3 +216,16 @@ def test_the_playbook_list_costs_the_same_queries_for_many_rows(client, technici
     few = count_queries(client, url)
     Playbook.objects.bulk_create(Playbook(slug=f"p{i}", name=f"P{i}", escalation="call") for i in range(20))
     assert count_queries(client, url) == few
+
+
+def test_the_manual_list_costs_the_same_queries_for_many_rows(client, kb_admin, acme):
+    from knowledgebase.importers.manuals import start_import
+
+    client.force_login(kb_admin)
+    url = reverse("knowledgebase:manuals")
+    start_import(manuals.csv_file(), manufacturer=acme, user=kb_admin)
+    count_queries(client, url)
+    few = count_queries(client, url)
+    for version in range(5):
+        start_import(manuals.csv_file(), manufacturer=acme, user=kb_admin, version=str(version))
+    assert count_queries(client, url) == few
