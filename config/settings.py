@@ -237,6 +237,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Fleet, fault, knowledge-base and uptime data of an EV charging network.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name per vocabulary, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        "ResponsibleEnum": "knowledgebase.vocabulary.Responsible",
+        "SeverityEnum": "knowledgebase.vocabulary.Severity",
+    },
 }
 
 # --- Logging -----------------------------------------------------------------------------------

@@ -129,8 +129,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope, not session: while Playwright's sync API is open it keeps an event loop marked
+    # as running on this thread, and pytest-asyncio cannot run async tests of later modules.
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
