@@ -6,10 +6,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from faults import actions
 from faults.models import FaultEpisode, PlaybookRun, PlaybookRunStep, RunOutcome, SitePhoto
 from faults.models.playbook_run import finish_run, mark_step, start_playbook_run
 from faults.views.uploads import photo_content_type
@@ -144,9 +146,15 @@ def run_step(request, pk, step_pk):
 @require_POST
 @permission_required("faults.change_playbookrun", raise_exception=True)
 def run_finish(request, pk):
-    run = get_object_or_404(PlaybookRun, pk=pk)
+    run = get_object_or_404(PlaybookRun.objects.select_related("episode"), pk=pk)
     try:
-        finish_run(run, request.POST.get("outcome", ""), request.POST.get("notes", "").strip()[:5000])
+        with transaction.atomic():
+            finish_run(run, request.POST.get("outcome", ""), request.POST.get("notes", "").strip()[:5000])
+            if run.outcome == RunOutcome.ESCALATED and run.episode.is_open:
+                # The playbook did not help: the fault moves to its next responder, on the board too.
+                actions.escalate(
+                    run.episode, note=f"Escalated by {request.user.get_username()} after the playbook."
+                )
     except ValueError as error:
         messages.error(request, str(error))
     else:

@@ -191,3 +191,17 @@ def test_an_oversized_photo_is_refused(client, technician, media, settings):
     response = client.post(reverse("faults:run_photo", args=[run.pk]), {"photo": big}, follow=True)
     assert "the limit is 2 KiB" in response.content.decode()
     assert not SitePhoto.objects.exists()
+
+
+def test_an_escalated_run_hands_the_fault_to_its_next_responder(client, technician):
+    client.force_login(technician)
+    episode = on_site("Depot", "52.5", "13.4", escalation_responsible=Responsible.VENDOR_SERVICE)
+    client.post(reverse("faults:start_run", args=[episode.pk]))
+    run = PlaybookRun.objects.get()
+    client.post(
+        reverse("faults:run_finish", args=[run.pk]), {"outcome": "escalated", "notes": "Module dead."}
+    )
+    episode.refresh_from_db()
+    assert episode.escalated is True
+    assert episode.responsible == Responsible.VENDOR_SERVICE
+    assert episode.changes.filter(action="escalated").exists()
