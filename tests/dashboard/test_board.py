@@ -127,3 +127,10 @@ def test_a_long_board_shows_the_most_urgent_rows_and_counts_them_all(client, ope
     assert f'id="episode-{minor[0].pk}"' not in html
     assert '<span id="board-total">4</span>' in html
     assert "showing the 3 most urgent" in html
+
+
+def test_a_filter_that_makes_no_sense_is_reported(client, operator):
+    client.force_login(operator)
+    html = board(client, site="999999", age="forever")
+    assert "The filters were not applied." in html
+    assert "Select a valid choice" in html
