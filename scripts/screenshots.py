@@ -214,7 +214,14 @@ def fill() -> dict:
         context=f"fault:{estop.pk}",
     )
     roll_up(Connector.objects.all(), (now - timedelta(days=100)).date(), now.date())
-    return {"charger": "HD-02", "fault": estop.pk}
+    from faults.models.playbook_run import mark_step, start_playbook_run
+    from faults.views.technicians import playbook_steps_for
+
+    technician = get_user_model().objects.get(username="technician")
+    name, steps = playbook_steps_for(estop)
+    run = start_playbook_run(estop, technician, name, steps)
+    mark_step(run.steps.order_by("position").first(), technician, done=True)
+    return {"charger": "HD-02", "fault": estop.pk, "run": run.pk}
 
 
 def shoot(out: Path, targets: dict) -> list[Path]:
@@ -229,11 +236,17 @@ def shoot(out: Path, targets: dict) -> list[Path]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    pages = {
-        "board": "/",
-        "charger": f"/chargers/{targets['charger']}/",
-        "fault": f"/faults/{targets['fault']}/",
-        "uptime": "/uptime/?site=1",
+    people = {
+        ("operator", "operator-demo-pass"): {
+            "board": "/",
+            "charger": f"/chargers/{targets['charger']}/",
+            "fault": f"/faults/{targets['fault']}/",
+            "uptime": "/uptime/?site=1",
+        },
+        ("technician", "technician-demo-pass"): {
+            "my-work": "/my-work/?lat=53.55&lon=10.0",
+            "playbook-run": f"/runs/{targets['run']}/",
+        },
     }
     saved = []
     try:
@@ -251,21 +264,22 @@ def shoot(out: Path, targets: dict) -> list[Path]:
                 executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
             )
             for label, (width, height) in WIDTHS.items():
-                context = browser.new_context(viewport={"width": width, "height": height})
-                page = context.new_page()
-                page.goto(f"{base}/accounts/login/")
-                page.fill("#id_username", "operator")
-                page.fill("#id_password", "operator-demo-pass")
-                page.click("button[type=submit]")
-                page.wait_for_url(lambda url: "/accounts/login" not in url)
-                for name, path in pages.items():
-                    page.goto(base + path)
-                    if page.locator("#live-indicator").count():
-                        page.locator("#live-indicator[data-state=live]").wait_for(timeout=15_000)
-                    target = out / f"{name}-{label}.png"
-                    page.screenshot(path=str(target), full_page=True)
-                    saved.append(target)
-                context.close()
+                for (username, password), pages in people.items():
+                    context = browser.new_context(viewport={"width": width, "height": height})
+                    page = context.new_page()
+                    page.goto(f"{base}/accounts/login/")
+                    page.fill("#id_username", username)
+                    page.fill("#id_password", password)
+                    page.click("button[type=submit]")
+                    page.wait_for_url(lambda url: "/accounts/login" not in url)
+                    for name, path in pages.items():
+                        page.goto(base + path)
+                        if page.locator("#live-indicator").count():
+                            page.locator("#live-indicator[data-state=live]").wait_for(timeout=15_000)
+                        target = out / f"{name}-{label}.png"
+                        page.screenshot(path=str(target), full_page=True)
+                        saved.append(target)
+                    context.close()
             browser.close()
     finally:
         server.terminate()
