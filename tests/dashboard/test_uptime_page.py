@@ -58,11 +58,17 @@ def test_the_chart_is_server_rendered_svg_with_the_97_percent_line(client, opera
     assert "Filtered" in chart and "Raw" in chart
 
 
-def test_csv_export_buttons_point_at_the_uptime_exports_for_the_scope(client, operator, port):
+def test_csv_export_buttons_download_the_scopes_csv(client, operator, port):
     client.force_login(operator)
-    html = client.get(reverse("faults:uptime"), {"charger": "CP-UP"}).content.decode()
-    assert "/api/v1/uptime/federal-quarterly/?format=csv" in html
-    assert "/api/v1/uptime/outages/?format=csv" in html and "charger=CP-UP" in html
+    response = client.get(reverse("faults:uptime"), {"charger": "CP-UP"})
+    exports = response.context["exports"]
+    assert exports["quarterly"].startswith("/api/v1/uptime/federal-quarterly/?format=csv")
+    assert "charger=CP-UP" in exports["outages"]
+    downloads = {name: client.get(url) for name, url in exports.items()}
+    for download in downloads.values():
+        assert download.status_code == 200, download.content
+        assert download["Content-Type"].startswith("text/csv")
+    assert "CP-UP" in downloads["quarterly"].content.decode()
 
 
 def test_an_unknown_charger_is_reported_not_ignored(client, operator):
