@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -144,6 +144,55 @@ def outage_rows(connectors, first: date, last: date, *, filtered: bool) -> list:
     return rows[:OUTAGES_SHOWN]
 
 
+def uptime_table(
+    connectors, site: Site | None, charger: Charger | None, first: date, last: date
+) -> list[dict]:
+    """Rows of filtered and raw figures: per port of a charger, per charger of a site, or per site."""
+    filtered_rows = port_figures(connectors, first, last, method="period", filtered=True)
+    raw_rows = port_figures(connectors, first, last, method="period", filtered=False)
+    if charger is not None:
+        return [
+            {"name": f"{port.charge_point_id} #{port.connector_id}", "filtered": f, "raw": r}
+            for (port, f), (_, r) in zip(filtered_rows, raw_rows, strict=True)
+        ]
+    by_charger_f, by_site_f = aggregate(filtered_rows)
+    by_charger_r, by_site_r = aggregate(raw_rows)
+    if site is None:
+        site_names = dict(Site.objects.values_list("id", "name"))
+        return [
+            {"name": site_names.get(key, "No site"), "filtered": by_site_f[key], "raw": by_site_r[key]}
+            for key in sorted(by_site_f, key=lambda key: site_names.get(key, ""))
+        ]
+    names = {port.charger_id: port.charge_point_id for port, _ in filtered_rows}
+    return [
+        {"name": names[key], "filtered": by_charger_f[key], "raw": by_charger_r[key]}
+        for key in sorted(by_charger_f, key=lambda key: names[key])
+    ]
+
+
+def export_links(site: Site | None, charger: Charger | None, first: date, last: date) -> dict[str, str]:
+    """The uptime API's CSV exports for this scope: the last complete quarter, and these days' outages."""
+    scope = {"charger": charger.charge_point_id} if charger else {"site": site.name} if site else {}
+    quarter_month = add_months(month_start(timezone.localdate()), -3)
+    quarterly = {"format": "csv", "year": quarter_month.year, "quarter": (quarter_month.month - 1) // 3 + 1}
+    outages = {"format": "csv", "start": first.isoformat(), "end": last.isoformat()}
+    return {
+        "quarterly": reverse("uptime-federal-quarterly") + "?" + urlencode({**quarterly, **scope}),
+        "outages": reverse("uptime-outages") + "?" + urlencode({**outages, **scope}),
+    }
+
+
+def exclusions_for(site: Site | None, charger: Charger | None):
+    exclusions = Exclusion.objects.select_related("site", "charger", "connector__charger", "entered_by")
+    if charger is not None:
+        exclusions = exclusions.filter(Q(charger=charger) | Q(connector__charger=charger))
+    elif site is not None:
+        exclusions = exclusions.filter(
+            Q(site=site) | Q(charger__site=site) | Q(connector__charger__site=site)
+        )
+    return exclusions.order_by("-start")
+
+
 @permission_required("faults.view_portdayrollup", raise_exception=True)
 def uptime(request):
     """Uptime per site or charger: twelve months against 97%, a table of the last 30 days, outages."""
@@ -154,73 +203,24 @@ def uptime(request):
     connectors = _scope_connectors(site, charger)
     this_month = month_start(timezone.localdate())
     months = [add_months(this_month, back) for back in range(-(MONTHS_SHOWN - 1), 1)]
-    series = monthly_series(connectors, months)
     last = timezone.localdate() - timedelta(days=1)
     first = last - timedelta(days=TABLE_DAYS - 1)
-    filtered_rows = port_figures(connectors, first, last, method="period", filtered=True)
-    raw_rows = port_figures(connectors, first, last, method="period", filtered=False)
-    if charger is not None:
-        table = [
-            {"name": f"{port.charge_point_id} #{port.connector_id}", "filtered": f, "raw": r}
-            for (port, f), (_, r) in zip(filtered_rows, raw_rows, strict=True)
-        ]
-    else:
-        by_charger_f, by_site_f = aggregate(filtered_rows)
-        by_charger_r, by_site_r = aggregate(raw_rows)
-        names = {port.charger_id: port.charge_point_id for port, _ in filtered_rows}
-        if site is None:
-            site_names = dict(Site.objects.values_list("id", "name"))
-            table = [
-                {"name": site_names.get(key, "No site"), "filtered": by_site_f[key], "raw": by_site_r[key]}
-                for key in sorted(by_site_f, key=lambda key: site_names.get(key, ""))
-            ]
-        else:
-            table = [
-                {"name": names[key], "filtered": by_charger_f[key], "raw": by_charger_r[key]}
-                for key in sorted(by_charger_f, key=lambda key: names[key])
-            ]
     scoped = site is not None or charger is not None
-    scope_query = {}
-    if charger is not None:
-        scope_query["charger"] = charger.charge_point_id
-    elif site is not None:
-        scope_query["site"] = site.name
-    last_quarter_month = add_months(this_month, -3)
-    exports = {
-        "quarterly": reverse("uptime-federal-quarterly")
-        + "?"
-        + urlencode(
-            {
-                "format": "csv",
-                "year": last_quarter_month.year,
-                "quarter": (last_quarter_month.month - 1) // 3 + 1,
-                **scope_query,
-            }
-        ),
-        "outages": reverse("uptime-outages")
-        + "?"
-        + urlencode({"format": "csv", "start": first.isoformat(), "end": last.isoformat(), **scope_query}),
-    }
-    exclusions = Exclusion.objects.select_related(
-        "site", "charger", "connector__charger", "entered_by"
-    ).order_by("-start")
-    if charger is not None:
-        exclusions = exclusions.filter(charger=charger) | exclusions.filter(connector__charger=charger)
-    elif site is not None:
-        exclusions = exclusions.filter(site=site) | exclusions.filter(charger__site=site)
-    initial = {"site": site, "charger": charger.charge_point_id if charger else ""}
     context = {
         "scope": scope,
         "site": site,
         "charger": charger,
-        "chart": month_chart([f"{month:%b %y}" for month in months], series),
-        "table": table,
+        "chart": month_chart([f"{month:%b %y}" for month in months], monthly_series(connectors, months)),
+        "table": uptime_table(connectors, site, charger, first, last),
         "first": first,
         "last": last,
+        # Outages need each port's history: only for a site or a charger, not the whole fleet at once.
         "outages": outage_rows(connectors, first, last, filtered=True) if scoped else None,
-        "exports": exports,
-        "exclusions": exclusions[:20],
-        "exclusion_form": ExclusionForm(initial=initial),
+        "exports": export_links(site, charger, first, last),
+        "exclusions": exclusions_for(site, charger)[:20],
+        "exclusion_form": ExclusionForm(
+            initial={"site": site, "charger": charger.charge_point_id if charger else ""}
+        ),
         "can_exclude": request.user.has_perm("faults.add_exclusion"),
     }
     return render(request, "faults/uptime.html", context)
