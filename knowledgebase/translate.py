@@ -260,19 +260,34 @@ def _ocpp_match(report, rules, codes):
         keys.append((report.error_code, f"OCPP error code {report.error_code}"))
     for key, described in keys:
         rule = _standard_lookup(rules, EntryScope.OCPP, key)
-        if rule is not None:
-            unknown = f"no entry for vendor code {codes[0]}, so " if codes else ""
-            reason = f"No more specific entry applies: {unknown}{described}."
-            return _result(rule, rules, "ocpp_error_code", reason, key)
+        if rule is None:
+            continue
+        if codes and (rule.code in UNINFORMATIVE_ERROR_CODES or rule.code_regex is not None):
+            # "OtherError" or "a component has a Problem" says less than the vendor's own code, which
+            # nobody has explained yet: give the general advice but call the code unknown, so that it
+            # reaches the unknown-codes queue.
+            reason = (
+                f"No entry explains vendor code {codes[0]} yet; this is the general advice for {described}."
+            )
+            return _result(rule, rules, "unknown", reason, codes[0])
+        unknown = f"no entry for vendor code {codes[0]}, so " if codes else ""
+        reason = f"No more specific entry applies: {unknown}{described}."
+        return _result(rule, rules, "ocpp_error_code", reason, key)
     return None
 
 
-def _unknown(report: Report, codes: list[str]) -> Translation:
+def _unknown(report: Report, codes: list[str], maker: str) -> Translation:
     shown = codes[0] if codes else report.error_code
+    sender = maker or report.vendor or "this charger's maker"
+    meaning = (
+        f"{sender} code {shown} is not in the knowledge base yet."
+        if codes
+        else ("The knowledge base has no entry for this report yet.")
+    )
     return Translation(
         entry_id=None,
         code=shown,
-        meaning="The knowledge base has no entry for this report yet.",
+        meaning=meaning,
         category=Category.UNKNOWN,
         severity=Severity.FAULT,
         responsible=Responsible.REMOTE_OPERATOR,
@@ -304,7 +319,7 @@ def translate(report: Report) -> Translation:
         _standard_match(report, rules)
         or (_pattern_match(rules, text, codes) if text else None)
         or _ocpp_match(report, rules, codes)
-        or _unknown(report, codes)
+        or _unknown(report, codes, rules.manufacturer_names.get(manufacturer_id, ""))
     )
 
 

@@ -19,7 +19,7 @@ def test_an_admin_imports_reviews_and_approves_a_manual(page, live_server_proces
     fault = Report(
         vendor="ACME", model="DC60", status="Faulted", error_code="OtherError", vendor_error_code="E205"
     )
-    assert translate(fault).matched_by == "ocpp_error_code"
+    assert translate(fault).matched_by == "unknown"
 
     log_in(page, live_server_process, kb_admin)
     page.click("nav >> text=Knowledge")
@@ -37,7 +37,7 @@ def test_an_admin_imports_reviews_and_approves_a_manual(page, live_server_proces
     assert "draft entries to review" in page.locator(".messages").inner_text()
     manual = Manual.objects.get()
     assert manual.status == ImportStatus.IN_REVIEW
-    assert translate(fault).matched_by == "ocpp_error_code"  # drafts are not live
+    assert translate(fault).matched_by == "unknown"  # drafts are not live
 
     # Review one draft: correct who acts, then approve it on its own.
     page.locator('#drafts .entry-row[data-code="E205"] >> text=Edit').click()

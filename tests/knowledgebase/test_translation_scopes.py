@@ -92,7 +92,7 @@ def test_chargex_codes_are_recognised_by_vendor_id(knowledge):
 
 def test_a_chargex_looking_code_from_another_vendor_id_is_not_taken_for_chargex(knowledge):
     found = translate(Report(error_code="OtherError", vendor_id="com.somebody", vendor_error_code="CX008"))
-    assert found.matched_by == "ocpp_error_code"
+    assert found.matched_by == "unknown"
 
 
 def test_chargex_in_a_201_tech_code_is_recognised(knowledge):
@@ -134,10 +134,34 @@ def test_the_ocpp_error_code_alone_is_the_fallback(knowledge):
     assert found.playbook_name == "Ground fault: lock out and call an electrician"
 
 
-def test_an_unknown_vendor_code_falls_back_to_other_error_and_says_so(knowledge):
+def test_an_unknown_vendor_code_with_other_error_is_unknown(knowledge):
     found = translate(Report(vendor="Voltaro", error_code="OtherError", vendor_error_code="0x9999"))
-    assert found.matched_by == "ocpp_error_code"
+    assert (found.matched_by, found.code, found.category) == ("unknown", "0x9999", Category.OTHER)
     assert "0x9999" in found.reason
+    assert "vendor" in found.next_action.lower()  # the general advice for OtherError
+
+
+def test_an_unknown_code_without_any_standard_code_says_who_sent_it(knowledge):
+    found = translate(Report(vendor="Voltaro", vendor_error_code="0x9999"))
+    assert (found.matched_by, found.category, found.entry_id) == ("unknown", Category.UNKNOWN, None)
+    assert "Voltaro (sample) code 0x9999" in found.meaning
+
+
+def test_an_unknown_vendor_code_beside_an_informative_error_code_falls_back_to_it(knowledge):
+    found = translate(Report(vendor="Voltaro", error_code="GroundFailure", vendor_error_code="0x9999"))
+    assert (found.matched_by, found.category) == ("ocpp_error_code", Category.GROUND_FAULT)
+    assert "0x9999" in found.reason
+
+
+def test_other_error_without_any_vendor_code_gets_the_generic_advice(knowledge):
+    found = translate(Report(status="Faulted", error_code="OtherError"))
+    assert found.matched_by == "ocpp_error_code"
+    assert "vendor" in found.next_action.lower()
+
+
+def test_a_201_problem_with_an_unexplained_tech_code_is_unknown(knowledge):
+    found = translate(Report(ocpp_version="2.0.1", component="EVSE", variable="Problem", tech_code="VND-7"))
+    assert (found.matched_by, found.code) == ("unknown", "VND-7")
 
 
 def test_ocpp_201_components_and_stop_reasons_translate(knowledge):
