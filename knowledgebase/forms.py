@@ -7,7 +7,7 @@ from knowledgebase.models import ChargerModel, CodeEntry, Manufacturer, category
 from knowledgebase.vocabulary import EntryScope
 
 FIELD_LABELS = {
-    "code": "Code (as the charger sends it)",
+    "code": "Code",
     "meaning": "Meaning",
     "next_action": "Next action",
     "category": "Category",
@@ -45,7 +45,7 @@ class MappingForm(forms.Form):
 
     def __init__(self, *args, headers: list[str], initial_mapping: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "— not in this table —")] + [
+        choices = [("", "— none —")] + [
             (str(i), header or f"Column {i + 1}") for i, header in enumerate(headers)
         ]
         for name in FIELDS:
