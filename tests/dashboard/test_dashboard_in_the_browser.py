@@ -14,7 +14,7 @@ from knowledgebase.vocabulary import Responsible
 from tests.chargers.ocpp_client import TestCharger
 from tests.conftest import log_in
 from tests.dashboard.helpers import open_episode
-from tests.factories import ChargerFactory, ConnectorFactory, SiteFactory
+from tests.factories import ChargerFactory, SiteFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -138,19 +138,26 @@ def test_a_technician_completes_a_playbook_run_and_the_outcome_is_stored(
     assert not run.steps.filter(done_at=None).exists()
 
 
-def test_markup_a_charger_sends_in_info_shows_as_text(page, live_server_process, operator):
-    charger = ChargerFactory(charge_point_id="CP-XSS")
-    ConnectorFactory(
-        charger=charger, evse_id=1, status="Faulted", info='<img src=x onerror="window.pwned=1">'
-    )
-    open_episode(charger, info="<script>window.pwned = 1</script>")
+def test_markup_a_charger_sends_in_info_shows_as_text(
+    page, live_server_process, celery_worker_process, operator
+):
+    cp = ChargerFactory(charge_point_id="CP-XSS")
+    markup = "<img src=x onerror=window.pwned=1>"  # OCPP 1.6 info is at most 50 characters
     log_in(page, live_server_process, operator)
-    for path in ["/", "/chargers/CP-XSS/"]:
-        page.goto(f"{live_server_process.url}{path}")
-        assert page.evaluate("window.pwned === undefined")
-    expect(page.locator("body")).to_contain_text('<img src=x onerror="window.pwned=1">')
-    page.goto(f"{live_server_process.url}/")
-    expect(page.locator("tr.episode-row .info")).to_have_text("<script>window.pwned = 1</script>")
+    expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
+    charger = TestCharger.connect(live_server_process, "CP-XSS")
+    try:
+        boot(charger)
+        status(charger, 1, "Faulted", "OtherError", vendorErrorCode="X1", info=markup)
+        # Arrives live, through the same row template, and stays text.
+        row = page.locator("tr.episode-row", has_text="CP-XSS")
+        expect(row.locator(".info")).to_have_text(markup, timeout=30_000)
+        for path in ["/", "/chargers/CP-XSS/", f"/faults/{FaultEpisode.objects.get(charger=cp).pk}/"]:
+            page.goto(f"{live_server_process.url}{path}")
+            expect(page.locator("body")).to_contain_text(markup)
+            assert page.evaluate("window.pwned === undefined")
+    finally:
+        charger.close_and_wait_until_released(cp)
 
 
 def test_a_technician_cannot_reach_admin_pages_or_remote_actions(page, live_server_process, technician):
