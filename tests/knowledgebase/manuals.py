@@ -65,3 +65,20 @@ def zip_bomb_xlsx(name="bomb.xlsx", size=60 * 1024 * 1024):
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"0" * size)
     return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def entity_bomb_xlsx(name="laughs.xlsx"):
+    """A workbook whose sheet XML defines nested entities (the 'billion laughs')."""
+    entities = '<!ENTITY a0 "lol">' + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
+    sheet = (
+        f'<?xml version="1.0"?><!DOCTYPE worksheet [{entities}]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>&a9;</t></is></c></row></sheetData></worksheet>'
+    )
+    real = zipfile.ZipFile(io.BytesIO(xlsx_bytes()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in real.infolist():
+            data = sheet.encode() if item.filename == "xl/worksheets/sheet1.xml" else real.read(item.filename)
+            archive.writestr(item.filename, data)
+    return SimpleUploadedFile(name, buffer.getvalue())

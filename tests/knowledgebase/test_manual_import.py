@@ -224,6 +224,12 @@ def test_a_zip_bomb_workbook_is_refused_before_it_is_unpacked(acme, kb_admin, me
     assert_nothing_left(media_in_tmp)
 
 
+def test_a_workbook_with_an_entity_bomb_is_refused(acme, kb_admin, media_in_tmp):
+    with pytest.raises(ImportRefused, match="cannot be read"):
+        start_import(manuals.entity_bomb_xlsx(), manufacturer=acme, user=kb_admin)
+    assert_nothing_left(media_in_tmp)
+
+
 def test_a_pdf_without_a_code_table_is_refused(acme, kb_admin, media_in_tmp):
     upload = SimpleUploadedFile("notes.pdf", manuals.pdf_bytes(rows=[]))
     with pytest.raises(ImportRefused, match="No code table"):
