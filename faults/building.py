@@ -27,7 +27,7 @@ def kind_of(report: StatusReport) -> str | None:
     return None
 
 
-def _status_episodes(connector: Connector):
+def _status_episodes(connector):
     # Episodes built from status reports (not 2.0.1 device events, not offline periods).
     return FaultEpisode.objects.filter(
         connector=connector, kind__in=[EpisodeKind.FAULT, EpisodeKind.WARNING], open_event__isnull=True
@@ -39,32 +39,43 @@ def fold_status_report(report_id: int) -> None:
     report = StatusReport.objects.filter(pk=report_id).first()
     if report is None:
         return
-    connector = Connector.objects.select_for_update().get(pk=report.connector_id)
-    cursor = PortCursor.objects.filter(connector=connector).first()
-    if cursor is not None and not cursor.is_after(report):
-        rebuild_port(connector, since=report.event_at)
-        return
-    _step(connector, report)
+    # The cursor's row lock serialises the port; its first report locks the connector instead.
+    cursor = PortCursor.objects.select_for_update().filter(connector_id=report.connector_id).first()
     if cursor is None:
-        PortCursor.objects.create(
-            connector=connector, last_event_at=report.event_at, last_report_id=report.pk
-        )
+        Connector.objects.select_for_update().get(pk=report.connector_id)
+        cursor = PortCursor.objects.filter(connector_id=report.connector_id).first()
+    if cursor is not None and not cursor.is_after(report):
+        rebuild_port(report.connector, since=report.event_at, late=report)
+        return
+    if cursor is None:
+        cursor = PortCursor(connector_id=report.connector_id)
+    cursor.open_episode = _step(report, cursor.open_episode_id if cursor.pk else _open_status_episode(report))
+    cursor.last_event_at, cursor.last_report_id = report.event_at, report.pk
+    if cursor.pk:
+        cursor.save(update_fields=["last_event_at", "last_report_id", "open_episode"])
     else:
-        cursor.last_event_at, cursor.last_report_id = report.event_at, report.pk
-        cursor.save(update_fields=["last_event_at", "last_report_id"])
+        cursor.save()
 
 
-def _step(connector: Connector, report: StatusReport) -> None:
-    """Apply one in-order report to the port's open status episode."""
-    current = _status_episodes(connector).filter(closed_at=None).order_by("-opened_at").first()
+def _open_status_episode(report: StatusReport) -> int | None:
+    episode = _status_episodes(report.connector_id).filter(closed_at=None).order_by("-opened_at").first()
+    return episode.pk if episode is not None else None
+
+
+def _step(report: StatusReport, open_episode_id: int | None) -> FaultEpisode | None:
+    """Apply one in-order report to the port's open status episode; return the one open after it."""
     wanted = kind_of(report)
+    if open_episode_id is None and wanted is None:
+        return None  # the common case: nothing was wrong and nothing is
+    current = FaultEpisode.objects.filter(pk=open_episode_id).first() if open_episode_id else None
     if current is not None and current.kind == wanted:
         actions.add_report(current, report=report)
-        return
+        return current
     if current is not None:
         actions.close_fault(current, closed_at=report.event_at, report=report)
-    if wanted is not None:
-        actions.open_fault(connector, opened_at=report.event_at, kind=wanted, report=report)
+    if wanted is None:
+        return None
+    return actions.open_fault(report.connector, opened_at=report.event_at, kind=wanted, report=report)
 
 
 @dataclass
@@ -92,9 +103,30 @@ def replay(reports: list[StatusReport]) -> list[_Segment]:
     return segments
 
 
-def rebuild_port(connector: Connector, *, since) -> None:
+def _window(reports, late: StatusReport | None) -> tuple[list[StatusReport], bool]:
+    """The reports a late one can change: up to the end of the run that follows it.
+
+    A report's kind depends on itself alone, so a late report can only join or split the runs
+    around it; the first report after the run that follows it starts afresh whatever came before.
+    Returns the reports (the last one only ending what precedes it) and whether it stopped early.
+    """
+    window: list[StatusReport] = []
+    following = None
+    for report in reports:
+        window.append(report)
+        if late is None or (report.event_at, report.pk) <= (late.event_at, late.pk):
+            continue
+        if following is None:
+            following = (kind_of(report),)
+        elif kind_of(report) != following[0]:
+            return window, True
+    return window, False
+
+
+def rebuild_port(connector: Connector, *, since, late: StatusReport | None = None) -> None:
     """Rebuild the port's status episodes from its report history from `since` on (idempotent).
 
+    With `late` (a report folded in after later ones), only the stretch it can change is replayed.
     The caller holds the connector's row lock.
     """
     episodes = _status_episodes(connector)
@@ -102,11 +134,18 @@ def rebuild_port(connector: Connector, *, since) -> None:
         episodes.filter(opened_at__lte=since).exclude(closed_at__lt=since).order_by("opened_at").first()
     )
     start = covering.opened_at if covering is not None else since
-    existing = {episode.open_report_id: episode for episode in episodes.filter(opened_at__gte=start)}
-    reports = list(
-        StatusReport.objects.filter(connector=connector, event_at__gte=start).order_by("event_at", "id")
-    )
-    for segment in replay(reports):
+    history = StatusReport.objects.filter(connector=connector, event_at__gte=start).order_by("event_at", "id")
+    reports, stopped_early = _window(history.iterator(chunk_size=200), late)
+    segments = replay(reports)
+    if stopped_early:
+        boundary = reports[-1]
+        # The boundary report only ends the stretch; whatever it opens is outside it and unchanged.
+        segments = [segment for segment in segments if segment.reports[0] is not boundary]
+        inside = [report.pk for report in reports[:-1]]
+        existing = {e.open_report_id: e for e in episodes.filter(open_report_id__in=inside)}
+    else:
+        existing = {e.open_report_id: e for e in episodes.filter(opened_at__gte=start)}
+    for segment in segments:
         opener = segment.reports[0]
         close_report = segment.close_report
         closed_at = close_report.event_at if close_report is not None else None
@@ -128,11 +167,15 @@ def rebuild_port(connector: Connector, *, since) -> None:
             )
     for leftover in existing.values():
         actions.discard_episode(leftover)
-    if reports:
+    still_open = episodes.filter(closed_at=None).order_by("-opened_at").first()
+    if reports and not stopped_early:
         last = reports[-1]
         PortCursor.objects.update_or_create(
-            connector=connector, defaults={"last_event_at": last.event_at, "last_report_id": last.pk}
+            connector=connector,
+            defaults={"last_event_at": last.event_at, "last_report_id": last.pk, "open_episode": still_open},
         )
+    else:
+        PortCursor.objects.filter(connector=connector).update(open_episode=still_open)
 
 
 # --- OCPP 2.0.1 NotifyEvent ----------------------------------------------------------------------

@@ -22,16 +22,35 @@ def episode_event(episode: FaultEpisode) -> dict:
     }
 
 
-def _publish_now(episode_id: int) -> None:
-    # Rendered from the committed row, so that the pushed HTML is what a reload would show.
-    episode = FaultEpisode.objects.select_related("charger__site", "connector").filter(pk=episode_id).first()
-    if episode is None:
-        return
-    groups = [live.DASHBOARD_GROUP, live.charger_group(episode.charger.charge_point_id)]
-    live.publish(groups, episode_event(episode))
+class _Push:
+    """The on-commit callback that pushes one episode; comparable, so a transaction pushes it once."""
+
+    def __init__(self, episode_id: int):
+        self.episode_id = episode_id
+
+    def __call__(self) -> None:
+        # Rendered from the committed row, so that the pushed HTML is what a reload would show.
+        episode = (
+            FaultEpisode.objects.select_related("charger__site", "connector")
+            .filter(pk=self.episode_id)
+            .first()
+        )
+        if episode is None:
+            return
+        groups = [live.DASHBOARD_GROUP, live.charger_group(episode.charger.charge_point_id)]
+        live.publish(groups, episode_event(episode))
 
 
 def publish_episode_changed(episode: FaultEpisode) -> None:
-    """Push the episode's new state to browsers once the current transaction commits."""
-    episode_id = episode.pk
-    transaction.on_commit(lambda: _publish_now(episode_id))
+    """Push the episode's new state to browsers once the current transaction commits.
+
+    Several actions on one episode in one transaction (opened, report added, closed) push once:
+    the page needs the final state, and each push costs a render and a round trip.
+    """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        isinstance(callback, _Push) and callback.episode_id == episode.pk
+        for _, callback, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_Push(episode.pk))

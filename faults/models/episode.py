@@ -148,6 +148,11 @@ class PortCursor(models.Model):
     connector = models.OneToOneField(Connector, on_delete=models.CASCADE, related_name="+")
     last_event_at = models.DateTimeField()
     last_report_id = models.BigIntegerField()
+    # The port's open status episode, if any: most reports change nothing, and knowing that
+    # without a search is what keeps folding them cheap.
+    open_episode = models.ForeignKey(
+        FaultEpisode, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["connector"]

@@ -1,6 +1,9 @@
 """Episodes from status reports and 2.0.1 events, at event time, whatever order they arrive in."""
 
-from faults import tasks
+from django.db import transaction
+from django.test import TestCase
+
+from faults import building, tasks
 from faults.models import EpisodeKind, FaultEpisode
 from tests.faults.conftest import (
     at,
@@ -153,3 +156,20 @@ def test_offline_periods_are_their_own_kind_of_episode(charger, knowledge):
     [episode] = FaultEpisode.objects.filter(kind=EpisodeKind.OFFLINE)
     assert (episode.opened_at, episode.closed_at) == (at(0), at(300))
     assert episode.category == "connectivity"
+
+
+def test_a_late_report_deep_in_a_long_history_gives_what_a_full_rebuild_gives(charger, knowledge):
+    one = port(charger, 1)
+    states = ["Available", "Faulted", "Faulted", "Charging", "Faulted", "Available", "Preparing", "Faulted"]
+    for number, state in enumerate(states * 3):
+        report(one, state, at(number * 100), "InternalError" if state == "Faulted" else "NoError")
+    # Queued while offline: the port was Available between the two Faulted reports at 100 s and 200 s.
+    report(one, "Available", at(150), received_at=at(5000))
+    after_late = sorted((e.kind, e.opened_at, e.closed_at) for e in episodes_of(one))
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        with transaction.atomic():
+            building.rebuild_port(one, since=at(0))
+    assert sorted((e.kind, e.opened_at, e.closed_at) for e in episodes_of(one)) == after_late
+    assert (EpisodeKind.FAULT, at(100), at(150)) in after_late
+    assert (EpisodeKind.FAULT, at(200), at(300)) in after_late
