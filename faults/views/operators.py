@@ -119,6 +119,10 @@ def board(request):
         episodes.order_by().values_list("responsible").annotate(n=Count("id")).values_list("responsible", "n")
     )
     total = sum(counts.values())
+    # Raw and filtered side by side: the filtered board says how many phantoms it leaves out.
+    hidden_phantoms = (
+        0 if filters.get("raw") else open_episodes({**filters, "raw": True}).filter(is_phantom=True).count()
+    )
     chosen = {
         name: str(form.data.get(name, "")) for name in ("site", "make", "category", "responsible", "age")
     }
@@ -135,6 +139,7 @@ def board(request):
         "selects": selects,
         "groups": group_by_responsible(shown, counts),
         "total": total,
+        "hidden_phantoms": hidden_phantoms,
         "shown": len(shown),
         "truncated": total > len(shown),
         "show_raw": bool(filters.get("raw")),

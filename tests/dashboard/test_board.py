@@ -55,7 +55,9 @@ def test_closed_episodes_leave_the_board(client, operator):
 def test_phantoms_are_hidden_by_default_and_shown_in_the_raw_view(client, operator):
     client.force_login(operator)
     phantom = open_episode(is_phantom=True, phantom_reason=PhantomReason.BOOT_TRANSIENT)
-    assert f'id="episode-{phantom.pk}"' not in board(client)
+    filtered = board(client)
+    assert f'id="episode-{phantom.pk}"' not in filtered
+    assert '<span id="hidden-phantoms">1</span> phantom fault hidden' in filtered
     raw = board(client, raw="on")
     assert f'id="episode-{phantom.pk}"' in raw
     assert "Phantom" in raw
