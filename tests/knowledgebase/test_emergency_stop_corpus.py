@@ -124,3 +124,30 @@ def test_an_admin_added_phrasing_is_recognised_after_saving(knowledge):
 def test_a_ground_fault_in_words_is_a_safety_fault(knowledge):
     found = translate(Report(error_code="OtherError", info="Earth fault detected on output"))
     assert found.category == Category.GROUND_FAULT and found.is_safety
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("[42300]Emergency stop button pressed", "42300 emergency stop button pressed"),
+        ("F400: EMERGENCY_STOP_BUTTON_1", "f400 emergency stop button 1"),
+        ("EmergencyStopPressed", "emergency stop pressed"),
+        ("Arrêt d'urgence", "arret d urgence"),
+        ("Nødstopp", "nodstopp"),
+        ("NOT-AUS  Betätigt", "not aus betatigt"),
+        ("Straße", "strasse"),
+    ],
+)
+def test_text_is_folded_to_plain_words_before_matching(raw, normalised):
+    from knowledgebase.textmatch import normalise
+
+    assert normalise(raw) == normalised
+
+
+def test_a_broken_admin_pattern_is_refused_when_saved(knowledge):
+    from django.core.exceptions import ValidationError
+
+    estop = CodeEntry.objects.get(scope=EntryScope.OCPP, code="StopReason/EmergencyStop")
+    for bad in ("re:(unclosed", "!!! ---"):
+        with pytest.raises(ValidationError):
+            TextPattern(name="bad", pattern=bad, entry=estop).full_clean()
