@@ -7,10 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 import tests.support.processes as processes
+from faults import actions
 from faults.models import FaultEpisode
 from knowledgebase.seed.loader import load_knowledge
+from knowledgebase.vocabulary import Responsible
 from tests.chargers.ocpp_client import TestCharger
 from tests.conftest import log_in
+from tests.dashboard.helpers import open_episode
 from tests.factories import ChargerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -70,3 +73,22 @@ def wait_for_open_episode(charger, timeout: float = 30) -> FaultEpisode:
         assert time.monotonic() < deadline, "the worker never opened the episode"
         time.sleep(0.05)
     return episode
+
+
+def test_a_row_moves_to_its_new_group_when_the_fault_is_escalated(page, live_server_process, operator):
+    episode = open_episode(
+        ChargerFactory(charge_point_id="CP-MOVE-1"),
+        responsible=Responsible.REMOTE_OPERATOR,
+        escalation_responsible=Responsible.VENDOR_SERVICE,
+    )
+    log_in(page, live_server_process, operator)
+    expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
+    expect(page.locator(f"#group-remote_operator #episode-{episode.pk}")).to_be_visible()
+    page.evaluate("window.stillTheSamePage = true")
+
+    actions.escalate(episode, note="Three resets did not help.")  # publishes episode.changed on commit
+
+    expect(page.locator(f"#group-vendor_service #episode-{episode.pk}")).to_be_visible(timeout=30_000)
+    expect(page.locator(f"#group-remote_operator #episode-{episode.pk}")).to_have_count(0)
+    expect(page.locator("#group-vendor_service [data-count]")).to_have_text("1")
+    assert page.evaluate("window.stillTheSamePage") is True
