@@ -250,3 +250,31 @@ def test_the_content_decides_the_type_not_the_name(acme, kb_admin):
     disguised = SimpleUploadedFile("codes.txt", manuals.pdf_bytes())
     manual = start_import(disguised, manufacturer=acme, user=kb_admin)
     assert manual.kind == ManualKind.PDF
+
+
+def test_model_and_firmware_columns_scope_the_drafts(acme, kb_admin):
+    rows = [("E1", "Pump dry", "DC60", "2.0", "2.9"), ("E1", "Pump sensor glitch", "DC60", "3.0", "")]
+    upload = manuals.csv_file(rows, header=("Code", "Meaning", "Model", "Firmware from", "Firmware to"))
+    manual = start_import(upload, manufacturer=acme, user=kb_admin)
+    assert manual.column_mapping == {
+        "code": 0,
+        "meaning": 1,
+        "model_name": 2,
+        "firmware_min": 3,
+        "firmware_max": 4,
+    }
+    apply_mapping(manual, manual.column_mapping)
+    approve_all(manual, kb_admin)
+    old = translate(Report(vendor="ACME", model="DC60", firmware="2.4", vendor_error_code="E1"))
+    new = translate(Report(vendor="ACME", model="DC60", firmware="3.1", vendor_error_code="E1"))
+    assert (old.matched_by, old.meaning) == ("model_firmware", "Pump dry")
+    assert (new.matched_by, new.meaning) == ("model_firmware", "Pump sensor glitch")
+
+
+def test_a_row_naming_a_model_the_manufacturer_does_not_have_is_refused(acme, kb_admin, media_in_tmp):
+    upload = manuals.csv_file([("E1", "Pump dry", "XR-9")], header=("Code", "Meaning", "Model"))
+    manual = start_import(upload, manufacturer=acme, user=kb_admin)
+    with pytest.raises(ImportRefused) as refused:
+        apply_mapping(manual, manual.column_mapping)
+    assert refused.value.details == ["Row 2: 'XR-9' is not a model of Acme Charging; add the model first."]
+    assert not CodeEntry.objects.filter(manual=manual).exists()
