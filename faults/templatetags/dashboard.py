@@ -43,6 +43,22 @@ def phantom_reason_label(value) -> str:
     return _label(PhantomReason, value)
 
 
+MATCHED_BY = {
+    "model_firmware": "an entry for this model and firmware",
+    "model": "an entry for this model",
+    "manufacturer": "an entry for this manufacturer",
+    "standard": "a standard code (ChargeX / EVgo conventions)",
+    "text_pattern": "a pattern in the charger's text",
+    "ocpp_error_code": "the OCPP error code alone",
+    "unknown": "nothing: the code is not in the knowledge base yet",
+}
+
+
+@register.filter
+def matched_by_label(value) -> str:
+    return MATCHED_BY.get(value, str(value or ""))
+
+
 @register.filter
 def pretty_json(value) -> str:
     """Indented JSON for people; the template's autoescaping still applies to the result."""

@@ -44,7 +44,9 @@ def reset_ladder() -> Playbook:
 
 def test_it_shows_the_translation_the_reason_it_matched_and_the_reports(client, operator):
     client.force_login(operator)
-    episode = open_episode(match_reason="The manufacturer's manual lists 0x6012 for this model.")
+    episode = open_episode(
+        match_reason="The manufacturer's manual lists 0x6012 for this model.", matched_by="model_firmware"
+    )
     message = OcppMessage.objects.create(
         charger=episode.charger, direction=Direction.IN, message_type=MessageType.CALL, unique_id="f-1"
     )
@@ -64,6 +66,7 @@ def test_it_shows_the_translation_the_reason_it_matched_and_the_reports(client, 
     html = fault_page(client, episode)
     assert "abnormal voltage while idle" in html
     assert "The manufacturer&#x27;s manual lists 0x6012 for this model." in html
+    assert "matched by an entry for this model and firmware" in html
     assert "&lt;b&gt;DC module&lt;/b&gt;" in html and "<b>DC module</b>" not in html
     assert (
         f"{reverse('chargers:messages', args=[episode.charger.charge_point_id])}?frame={message.pk}" in html
