@@ -7,13 +7,13 @@ Both authenticate before accept(). The charger consumer only moves text between 
 import asyncio
 import logging
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
 from chargers import access, commands, connectivity, live
 from chargers.models import OcppVersion
+from chargers.protocol.session import in_database_thread
 from chargers.protocol.v16 import ChargePoint16
 from chargers.protocol.v201 import ChargePoint201
 
@@ -48,7 +48,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         self.command_tasks: set[asyncio.Task] = set()
         charge_point_id = self.scope["url_route"]["kwargs"]["charge_point_id"]
         headers = dict(self.scope.get("headers", []))
-        admission = await database_sync_to_async(access.admit)(
+        admission = await in_database_thread(access.admit)(
             charge_point_id, self.scope.get("subprotocols", []), headers.get(b"authorization")
         )
         if admission.refused:
@@ -62,7 +62,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         self.charge_point.setup_session(admission.charger_id, admission.vendor, admission.model)
         # Recorded before the handshake completes, so that a charger never talks to a node that
         # does not yet know it holds the socket.
-        await database_sync_to_async(connectivity.connected)(
+        await in_database_thread(connectivity.connected)(
             admission.charger_id, self.channel_name, timezone.now(), admission.version
         )
         await self.accept(subprotocol=admission.subprotocol)
@@ -79,7 +79,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         for task in [self.reader, *self.command_tasks]:
             if task is not None:
                 task.cancel()
-        await database_sync_to_async(connectivity.disconnected)(
+        await in_database_thread(connectivity.disconnected)(
             self.charge_point.charger_id, self.channel_name, timezone.now()
         )
         logger.info("%s disconnected (code %s)", self.charge_point.id, code)

@@ -23,6 +23,7 @@ OUTBOX_POLL_SECONDS = 1.0
 
 _GROUP_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _this_process_serves = False
+_server_loop: asyncio.AbstractEventLoop | None = None
 _relay_task: asyncio.Task | None = None
 
 
@@ -55,11 +56,29 @@ def publish(groups: list[str], event: dict) -> None:
     if _uses_outbox():
         _store_in_outbox(groups, event)
         return
+    if _server_loop is not None and _server_loop.is_running() and _not_on(_server_loop):
+        # In the server, from a database thread: hand the event to the event loop and return at
+        # once rather than hold the thread (and the next charger's frame) for the Redis round trip.
+        future = asyncio.run_coroutine_threadsafe(_send_to_groups(groups, event), _server_loop)
+        future.add_done_callback(_log_failure)
+        return
     try:
         async_to_sync(_send_to_groups)(groups, event)
     except Exception:
         # A live page missing one update is not worth failing the write that already committed.
         logger.exception("Could not publish live event %s", event.get("event"))
+
+
+def _not_on(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is not loop
+    except RuntimeError:
+        return True
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("Could not publish a live event: %r", future.exception())
 
 
 def publish_on_commit(groups: list[str], event: dict) -> None:
@@ -85,8 +104,9 @@ def _store_in_outbox(groups: list[str], event: dict) -> None:
 
 def serve_from_this_process() -> None:
     """Mark this process as the ASGI server; on the embedded default, start relaying the outbox."""
-    global _this_process_serves, _relay_task
+    global _this_process_serves, _server_loop, _relay_task
     _this_process_serves = True
+    _server_loop = asyncio.get_running_loop()
     if settings.REDIS_URL or (_relay_task is not None and not _relay_task.done()):
         return
     _relay_task = asyncio.get_running_loop().create_task(_relay_outbox_forever())

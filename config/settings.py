@@ -359,3 +359,8 @@ CELERY_BEAT_SCHEDULE.update(
         }
     }
 )
+if REDIS_URL:
+    # redis-py 8 gives up on a read after 5 s by default, exactly as long as channels-redis blocks in
+    # BZPOPMIN waiting for a consumer's next message: under load the reply comes a hair late and the
+    # consumer (a charger's socket) dies with "Timeout reading". Give reads room beyond that block.
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 30}]

@@ -11,7 +11,7 @@ import json
 import logging
 from datetime import datetime
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from django.db import transaction
 from django.utils import timezone
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
@@ -33,6 +33,15 @@ from chargers.protocol.frames import (
 logger = logging.getLogger("chargers.ocpp")
 
 RETRANSMISSION = "Retransmitted CALL: answered as before, not applied again"
+
+
+def in_database_thread(function):
+    """Run `function` in a worker thread with its own pooled connection.
+
+    Not Channels' single shared database thread: frames of different chargers are written in
+    parallel, while each session still handles its own frames one after the other.
+    """
+    return DatabaseSyncToAsync(function, thread_sensitive=False)
 
 
 class Refusal(Exception):
@@ -66,14 +75,14 @@ class SessionMixin:
         try:
             frame = parse_frame(raw_msg, self.version)
             if frame.is_refused:
-                answer = await database_sync_to_async(self._refuse)(
+                answer = await in_database_thread(self._refuse)(
                     frame, frame.error_code, frame.error_description, received_at
                 )
                 await self._connection.send(answer)
             elif frame.message_type == CALL:
                 await self._answer_call(frame, received_at)
             else:
-                await database_sync_to_async(self._log_answer)(frame, received_at)
+                await in_database_thread(self._log_answer)(frame, received_at)
                 self._response_queue.put_nowait(_library_message(frame))
         except asyncio.CancelledError:
             raise
@@ -94,11 +103,11 @@ class SessionMixin:
                 if is_known_action(frame.action, self.version)
                 else ErrorCode.NOT_IMPLEMENTED
             )
-            answer = await database_sync_to_async(self._refuse)(
+            answer = await in_database_thread(self._refuse)(
                 frame, code, f"{frame.action} is not handled by this central system", received_at
             )
         else:
-            answer = await database_sync_to_async(self._process_call)(frame, handler, received_at)
+            answer = await in_database_thread(self._process_call)(frame, handler, received_at)
         await self._connection.send(answer)
 
     # --- Writing (in the database thread) ----------------------------------------------------
@@ -213,7 +222,7 @@ class SessionMixin:
         """
         text = json.dumps([CALL, unique_id, action, payload], separators=(",", ":"))
         async with self._call_lock:
-            await database_sync_to_async(self._log_out)(text, CALL, unique_id, action, payload)
+            await in_database_thread(self._log_out)(text, CALL, unique_id, action, payload)
             await self._connection.send(text)
             response = await self._get_specific_response(unique_id, timeout)
         if response.message_type_id == CALLERROR:

@@ -35,7 +35,7 @@ async def test_a_boot_round_trip_through_the_routed_application():
         subprotocols=["ocpp1.6"],
         headers=[basic("CP-INPROC", CHARGER_PASSWORD)],
     )
-    connected, subprotocol = await communicator.connect()
+    connected, subprotocol = await communicator.connect(timeout=10)
     assert (connected, subprotocol) == (True, "ocpp1.6")
     await communicator.send_to(
         text_data=json.dumps(
@@ -46,7 +46,7 @@ async def test_a_boot_round_trip_through_the_routed_application():
     assert answer[:2] == [3, "b-1"] and answer[2]["status"] == "Accepted"
     await communicator.send_to(text_data="[2, ")
     assert json.loads(await communicator.receive_from(timeout=10))[:3] == [4, "-1", "FormationViolation"]
-    await communicator.disconnect()
+    await communicator.disconnect(timeout=10)
     assert await database_sync_to_async(OcppMessage.objects.filter(charger=charger).count)() == 4
 
 
@@ -55,11 +55,11 @@ async def test_a_wrong_password_is_refused_before_accept():
     communicator = WebsocketCommunicator(
         application, "/ocpp/CP-INPROC-2", subprotocols=["ocpp1.6"], headers=[basic("CP-INPROC-2", "wrong")]
     )
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected is False
 
 
 async def test_the_live_feed_refuses_anonymous_browsers():
     communicator = WebsocketCommunicator(application, "/ws/live/", headers=[(b"origin", b"http://localhost")])
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected is False
