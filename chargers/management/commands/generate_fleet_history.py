@@ -34,6 +34,7 @@ from chargers.simulator.traffic import TrafficPlan
 
 # A fault lasts from a minute to a day (minutes), skewed short like the field.
 FAULT_MINUTES = (1, 24 * 60)
+PORTS_PER_CHUNK = 1000
 
 
 def copy_rows(model, rows: list[dict]) -> int:
@@ -135,17 +136,24 @@ class History:
         counts["chargers"] = len(chargers)
         ports = self._ports(chargers)
         counts["ports"] = sum(1 for port in ports if port.evse_id)
-        reports, transactions, readings, faults = [], [], [], []
-        for port in ports:
-            if port.evse_id:
-                self._port_month(port, reports, transactions, readings, faults)
-        counts["status reports"] = copy_rows(StatusReport, reports)
-        counts["transactions"] = copy_rows(Transaction, transactions)
-        counts["meter readings"] = copy_rows(MeterReading, readings)
+        counts.update({"status reports": 0, "transactions": 0, "meter readings": 0})
+        faults, logged, latest = [], [], []
+        log_since = self.now - timedelta(days=self.options["log_days"])
+        # A thousand ports at a time, so that memory stays small whatever the fleet's size.
+        for first in range(0, len(ports), PORTS_PER_CHUNK):
+            reports, transactions, readings = [], [], []
+            for port in ports[first : first + PORTS_PER_CHUNK]:
+                if port.evse_id:
+                    self._port_month(port, reports, transactions, readings, faults)
+            counts["status reports"] += copy_rows(StatusReport, reports)
+            counts["transactions"] += copy_rows(Transaction, transactions)
+            counts["meter readings"] += copy_rows(MeterReading, readings)
+            logged += [report for report in reports if report["received_at"] >= log_since]
+            latest += self._latest_reports(reports)
         counts["fault episodes"] = self._episodes(faults)
         counts["connectivity changes"] = copy_rows(ConnectivityChange, self._offline_spells(chargers))
-        counts["logged messages"] = copy_rows(OcppMessage, self._message_log(chargers, reports))
-        self._latest_statuses(ports, reports)
+        counts["logged messages"] = copy_rows(OcppMessage, self._message_log(chargers, logged))
+        self._latest_statuses(ports, latest)
         return counts
 
     def _chargers(self, sites: list[Site]) -> list[Charger]:
@@ -347,8 +355,6 @@ class History:
         versions = {charger.pk: charger.ocpp_version for charger in chargers}
         rows = []
         for number, report in enumerate(reports):
-            if report["received_at"] < since:
-                continue
             payload = {"connectorId": 0, "errorCode": report["error_code"], "status": report["status"]}
             rows.append(self._message(report["charger_id"], versions, report["received_at"], number, payload))
         hours = int(self.options["log_days"] * 24)
@@ -373,12 +379,17 @@ class History:
             "error": "",
         }
 
-    def _latest_statuses(self, ports: list[Connector], reports: list[dict]) -> None:
+    @staticmethod
+    def _latest_reports(reports: list[dict]) -> list[dict]:
         latest = {}
         for report in reports:
             current = latest.get(report["connector_id"])
             if current is None or report["event_at"] >= current["event_at"]:
                 latest[report["connector_id"]] = report
+        return list(latest.values())
+
+    def _latest_statuses(self, ports: list[Connector], reports: list[dict]) -> None:
+        latest = {report["connector_id"]: report for report in reports}
         changed = []
         for port in ports:
             report = latest.get(port.pk)
