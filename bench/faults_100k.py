@@ -167,8 +167,11 @@ def main() -> None:
 
     current_app.conf.task_always_eager = True  # the worker's code path, in this process
     started = time.perf_counter()
-    for report_id in delivery:
+    for done, report_id in enumerate(delivery, start=1):
         tasks.status_reported.delay(report_id)
+        if done % 10_000 == 0:
+            so_far = time.perf_counter() - started
+            print(f"  {done} events in {so_far:.0f} s ({done / so_far:,.0f} events/s)", flush=True)
     elapsed = time.perf_counter() - started
 
     episodes = FaultEpisode.objects.exclude(kind=EpisodeKind.OFFLINE)

@@ -43,7 +43,7 @@ def fold_status_report(report_id: int) -> None:
     cursor = PortCursor.objects.select_for_update().filter(connector_id=report.connector_id).first()
     if cursor is None:
         Connector.objects.select_for_update().get(pk=report.connector_id)
-        cursor = PortCursor.objects.filter(connector_id=report.connector_id).first()
+        cursor = PortCursor.objects.select_for_update().filter(connector_id=report.connector_id).first()
     if cursor is not None and not cursor.is_after(report):
         rebuild_port(report.connector, since=report.event_at, late=report)
         return
