@@ -72,15 +72,15 @@ class SessionMixin:
         """Never lets one bad frame end the session's read loop."""
         received_at = timezone.now()
         frame = None
+        answer = None
         try:
             frame = parse_frame(raw_msg, self.version)
             if frame.is_refused:
                 answer = await in_database_thread(self._refuse)(
                     frame, frame.error_code, frame.error_description, received_at
                 )
-                await self._connection.send(answer)
             elif frame.message_type == CALL:
-                await self._answer_call(frame, received_at)
+                answer = await self._answer_call(frame, received_at)
             else:
                 await in_database_thread(self._log_answer)(frame, received_at)
                 self._response_queue.put_nowait(_library_message(frame))
@@ -90,11 +90,15 @@ class SessionMixin:
             logger.exception("%s: could not handle a frame", self.id)
             if frame is not None and frame.message_type == CALL:
                 # Nothing was committed: the charger may retry (persist before acknowledge).
-                await self._connection.send(
-                    _call_error(frame.unique_id, ErrorCode.INTERNAL_ERROR, "Could not store the message")
-                )
+                answer = _call_error(frame.unique_id, ErrorCode.INTERNAL_ERROR, "Could not store the message")
+        if answer is not None:
+            try:
+                await self._connection.send(answer)
+            except Exception as error:
+                # The socket closed meanwhile; the answer is stored and a retransmission gets it.
+                logger.warning("%s: could not send an answer: %r", self.id, error)
 
-    async def _answer_call(self, frame: Frame, received_at: datetime) -> None:
+    async def _answer_call(self, frame: Frame, received_at: datetime) -> str:
         handler = self.route_map.get(frame.action, {}).get("_on_action")
         if handler is None:
             # The spec: NotImplemented = action unknown; NotSupported = recognised but not handled.
@@ -103,12 +107,10 @@ class SessionMixin:
                 if is_known_action(frame.action, self.version)
                 else ErrorCode.NOT_IMPLEMENTED
             )
-            answer = await in_database_thread(self._refuse)(
+            return await in_database_thread(self._refuse)(
                 frame, code, f"{frame.action} is not handled by this central system", received_at
             )
-        else:
-            answer = await in_database_thread(self._process_call)(frame, handler, received_at)
-        await self._connection.send(answer)
+        return await in_database_thread(self._process_call)(frame, handler, received_at)
 
     # --- Writing (in the database thread) ----------------------------------------------------
 
