@@ -9,10 +9,11 @@ in its own transaction, exactly as the worker does it. About 1 % of the reports 
 
     createdb -h 127.0.0.1 -U postgres fl_faults_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fl_faults_bench DEBUG=1 .venv/bin/python manage.py migrate
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fl_faults_bench REDIS_URL=redis://127.0.0.1:6379/<a db of your own> \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fl_faults_bench REDIS_URL=redis://127.0.0.1:6379/15 \
         .venv/bin/python bench/faults_100k.py
 
-The database is emptied first: the script refuses to run on one whose name lacks "bench".
+The database is emptied first: the script refuses to run on one whose name lacks "bench". Give it a
+Redis database nobody else uses: every episode change is pushed to the live dashboard group.
 """
 
 import argparse
