@@ -105,6 +105,8 @@ async def charger(url, number, rate, latencies, errors, connected, everyone_conn
         await ws.recv()
         connected.append(number)
         await everyone_connected.wait()
+        if rate:
+            await asyncio.sleep(random.uniform(0, 1 / rate))  # spread the fleet: no lockstep bursts
         for sequence, (action, payload) in enumerate(frames(number)):
             unique_id = f"{number}-{sequence}"
             started = time.perf_counter()
@@ -129,8 +131,8 @@ async def run(url: str, count: int, seconds: float, rate: float) -> dict:
         tasks.append(
             asyncio.create_task(charger(url, number, rate, latencies, errors, connected, everyone_connected))
         )
-        if number % 50 == 49:
-            await asyncio.sleep(0.2)  # a gentle ramp instead of a reconnect storm
+        if number % 25 == 24:
+            await asyncio.sleep(0.5)  # a gentle ramp (50 connections a second), not a reconnect storm
     while len(connected) < count:
         failed = [task for task in tasks if task.done()]
         if failed:

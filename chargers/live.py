@@ -57,10 +57,9 @@ def publish(groups: list[str], event: dict) -> None:
         _store_in_outbox(groups, event)
         return
     if _server_loop is not None and _server_loop.is_running() and _not_on(_server_loop):
-        # In the server, from a database thread: hand the event to the event loop and return at
-        # once rather than hold the thread (and the next charger's frame) for the Redis round trip.
-        future = asyncio.run_coroutine_threadsafe(_send_to_groups(groups, event), _server_loop)
-        future.add_done_callback(_log_failure)
+        # In the server, from a database thread: queue the event for the loop's one sender and return
+        # at once rather than hold the thread (and the next charger's frame) for the Redis round trip.
+        _server_loop.call_soon_threadsafe(_enqueue, groups, event)
         return
     try:
         async_to_sync(_send_to_groups)(groups, event)
@@ -76,9 +75,32 @@ def _not_on(loop: asyncio.AbstractEventLoop) -> bool:
         return True
 
 
-def _log_failure(future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("Could not publish a live event: %r", future.exception())
+# One sender per server process keeps events in order and Redis connections few, however many
+# chargers report at once. Bounded: live events are a signal, and a page reloads what it missed.
+_outgoing: asyncio.Queue | None = None
+_sender_task: asyncio.Task | None = None
+OUTGOING_LIMIT = 10_000
+
+
+def _enqueue(groups: list[str], event: dict) -> None:
+    global _outgoing, _sender_task
+    if _outgoing is None:
+        _outgoing = asyncio.Queue(maxsize=OUTGOING_LIMIT)
+    if _sender_task is None or _sender_task.done():
+        _sender_task = asyncio.get_running_loop().create_task(_send_queued_forever(_outgoing))
+    try:
+        _outgoing.put_nowait((groups, event))
+    except asyncio.QueueFull:
+        logger.warning("Live event queue full; dropping %s", event.get("event"))
+
+
+async def _send_queued_forever(queue: asyncio.Queue) -> None:
+    while True:
+        groups, event = await queue.get()
+        try:
+            await _send_to_groups(groups, event)
+        except Exception:
+            logger.exception("Could not publish live event %s", event.get("event"))
 
 
 def publish_on_commit(groups: list[str], event: dict) -> None:
