@@ -14,7 +14,7 @@ from chargers.models import Charger, ConnectivityChange
 from chargers.tasks import sweep_silent_chargers
 from tests.chargers.conftest import CHARGER_PASSWORD
 from tests.chargers.ocpp_client import TestCharger
-from tests.support.processes import LiveServer
+from tests.support.processes import CeleryWorker, LiveServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
@@ -26,6 +26,13 @@ def impatient_server(django_db_setup, django_db_blocker):
     server = LiveServer(SHORT)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def impatient_worker(django_db_setup, django_db_blocker):
+    worker = CeleryWorker(SHORT)
+    yield worker
+    worker.stop()
 
 
 def transitions(charger):
@@ -65,6 +72,24 @@ def test_a_silent_charger_is_swept_offline_and_comes_back_with_its_next_message(
     ]
     client.close_and_wait_until_released(charger)
     assert transitions(charger)[-1] == (False, "socket closed")
+
+
+def test_the_periodic_task_in_a_real_worker_marks_a_silent_charger_offline(
+    impatient_server, impatient_worker, make_charger
+):
+    from config.celery import app
+
+    charger = make_charger("CP-SWEPT")
+    client = TestCharger.connect(impatient_server, "CP-SWEPT", password=CHARGER_PASSWORD)
+    client.result("Heartbeat", {})
+    deadline = time.monotonic() + 20
+    # What beat does every OCPP_OFFLINE_SWEEP_SECONDS, by the task's name.
+    while not ConnectivityChange.objects.filter(charger=charger, online=False).exists():
+        assert time.monotonic() < deadline, f"never swept offline:\n{impatient_worker.output()[-2000:]}"
+        app.send_task("chargers.sweep_silent_chargers")
+        time.sleep(0.5)  # nothing to await but silence and the worker's write
+    assert transitions(charger)[-1][1].startswith("no traffic for")
+    client.close_and_wait_until_released(charger)
 
 
 def test_the_sweep_task_applies_each_chargers_own_interval(make_charger):
