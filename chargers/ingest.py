@@ -100,6 +100,18 @@ def previous_answer(charger_id: int, frame: Frame, received_at: datetime) -> dic
     return answer
 
 
+def action_of_call(charger_id: int, unique_id: str) -> str:
+    """The action of the CALL Faultline sent with this id (answers name no action of their own)."""
+    action = (
+        OcppMessage.objects.filter(
+            charger_id=charger_id, unique_id=unique_id, direction=Direction.OUT, message_type=MessageType.CALL
+        )
+        .values_list("action", flat=True)
+        .first()
+    )
+    return action or ""
+
+
 # --- Ports --------------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ Handlers are plain methods decorated with the library's `@on`; they run inside t
 import asyncio
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from channels.db import DatabaseSyncToAsync
@@ -138,8 +139,12 @@ class SessionMixin:
         return answer
 
     def _log_answer(self, frame: Frame, received_at: datetime) -> None:
+        # An answer carries no action: name it after the CALL it answers, for the message log.
+        action = ingest.action_of_call(self.charger_id, frame.unique_id)
         with transaction.atomic():
-            ingest.log_frame(self.charger_id, self.version, Direction.IN, frame, received_at)
+            ingest.log_frame(
+                self.charger_id, self.version, Direction.IN, replace(frame, action=action), received_at
+            )
             self._note_sign_of_life(received_at)
 
     def _log_out(self, text: str, message_type: int, unique_id: str, action: str = "", payload=None) -> None:

@@ -119,3 +119,25 @@ def test_refusals_are_logged_with_their_reason(strict_server, make_charger):
     make_charger("CP-LOG")
     assert_refused(strict_server, "CP-LOG", password="definitely-wrong-password")
     strict_server.wait_for_line("WARNING chargers.access Refused OCPP connection of 'CP-LOG': wrong password")
+
+
+@pytest.fixture(scope="module")
+def uvicorn_server(django_db_setup, django_db_blocker):
+    server = LiveServer(server="uvicorn")
+    yield server
+    server.stop()
+
+
+def test_the_endpoint_works_the_same_under_uvicorn(uvicorn_server, make_charger):
+    charger = make_charger("CP-UVI")
+    client = TestCharger.connect(
+        uvicorn_server, "CP-UVI", password=CHARGER_PASSWORD, subprotocols=("ocpp1.6",)
+    )
+    assert client.socket.subprotocol == "ocpp1.6"
+    assert (
+        client.result("BootNotification", {"chargePointVendor": "U", "chargePointModel": "V"})["status"]
+        == "Accepted"
+    )
+    assert client.send_raw("not json")[:3] == [4, "-1", "FormationViolation"]
+    client.close_and_wait_until_released(charger)
+    assert_refused(uvicorn_server, "CP-UVI", password="wrong-password-for-uvicorn")

@@ -102,9 +102,9 @@ def test_a_reset_posted_to_node_b_reaches_the_charger_on_node_a_and_its_answer_c
         CommandStatus.ANSWERED,
     )
     logged = OcppMessage.objects.filter(charger=charger, unique_id=unique_id).order_by("id")
-    assert [(m.direction, m.message_type) for m in logged] == [
-        (Direction.OUT, MessageType.CALL),
-        (Direction.IN, MessageType.CALLRESULT),
+    assert [(m.direction, m.message_type, m.action) for m in logged] == [
+        (Direction.OUT, MessageType.CALL, "Reset"),
+        (Direction.IN, MessageType.CALLRESULT, "Reset"),
     ]
 
 
