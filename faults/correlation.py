@@ -82,14 +82,21 @@ def correlate_site(episode: FaultEpisode) -> SiteIncident | None:
     elif (incident.cause, incident.explanation, incident.opened_at) != (cause, explanation, opened_at):
         incident.cause, incident.explanation, incident.opened_at = cause, explanation, opened_at
         incident.save(update_fields=["cause", "explanation", "opened_at"])
+    merged = {n.incident_id for n in neighbours if n.incident_id not in (None, incident.pk)}
     for neighbour in neighbours:
         actions.join_incident(neighbour, incident)
+    # Two incidents that turn out to be one window: the ones left without episodes go.
+    SiteIncident.objects.filter(pk__in=merged, episodes__isnull=True).delete()
     return incident
 
 
 def close_finished_incident(incident: SiteIncident) -> None:
-    if incident.closed_at is None and not incident.episodes.filter(closed_at=None).exists():
-        incident.closed_at = max(incident.episodes.values_list("closed_at", flat=True))
+    """Close the incident when its last episode closes; drop it if merging left it empty."""
+    ends = list(incident.episodes.values_list("closed_at", flat=True))
+    if not ends:
+        incident.delete()
+    elif incident.closed_at is None and None not in ends:
+        incident.closed_at = max(ends)
         incident.save(update_fields=["closed_at"])
 
 
@@ -167,5 +174,7 @@ def correlate(episode: FaultEpisode) -> None:
     correlate_site(episode)
     check_vehicle(episode)
     check_recurrence(episode)
-    if episode.incident_id is not None and episode.closed_at is not None:
-        close_finished_incident(episode.incident)
+    # Re-read: correlating may have moved the episode into a neighbour's incident.
+    incident = SiteIncident.objects.filter(episodes=episode).first()
+    if incident is not None and episode.closed_at is not None:
+        close_finished_incident(incident)

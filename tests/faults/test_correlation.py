@@ -83,3 +83,22 @@ def test_a_different_vehicle_on_the_other_port_is_not_blamed(site, charger, know
     session(port(other, 1), at(1000), at(1101), id_tag="CAR-7")
     report(port(other, 1), "Faulted", at(1100), "OtherError", vendor_error_code="EV_COMM")
     assert not FaultEpisode.objects.filter(vehicle_suspected=True).exists()
+
+
+def test_an_episode_that_bridges_two_incidents_merges_them_and_closing_them_all_ends_them(
+    site, charger, knowledge
+):
+    others = [neighbour(site, f"CP-{n}") for n in range(20, 27)]
+    ports = [port(charger, 1), *(port(other, 1) for other in others)]
+    for one, second in zip(ports[:3], [0, 10, 20], strict=True):
+        report(one, "Faulted", at(second), "InternalError")
+    for one, second in zip(ports[3:6], [600, 610, 620], strict=True):
+        report(one, "Faulted", at(second), "InternalError")
+    assert SiteIncident.objects.count() == 2
+    report(ports[6], "Faulted", at(310), "InternalError")  # within minutes of both groups
+
+    assert not SiteIncident.objects.filter(episodes__isnull=True).exists()
+    for one in ports[:7]:
+        report(one, "Available", at(4000))
+    assert not SiteIncident.objects.filter(closed_at=None).exists()
+    assert FaultEpisode.objects.filter(incident__isnull=True).count() == 0
