@@ -45,15 +45,6 @@ def in_database_thread(function):
     return DatabaseSyncToAsync(function, thread_sensitive=False)
 
 
-class Refusal(Exception):
-    """Raised by a handler that cannot interpret a payload the schema let through."""
-
-    def __init__(self, code: str, description: str):
-        super().__init__(description)
-        self.code = code
-        self.description = description
-
-
 class SessionMixin:
     """Mixed into ocpp.v16.ChargePoint / ocpp.v201.ChargePoint (which supply `_ocpp_version`)."""
 
@@ -91,13 +82,24 @@ class SessionMixin:
             logger.exception("%s: could not handle a frame", self.id)
             if frame is not None and frame.message_type == CALL:
                 # Nothing was committed: the charger may retry (persist before acknowledge).
-                answer = _call_error(frame.unique_id, ErrorCode.INTERNAL_ERROR, "Could not store the message")
+                answer = await self._refuse_after_failure(frame, received_at)
         if answer is not None:
             try:
                 await self._connection.send(answer)
             except Exception as error:
                 # The socket closed meanwhile; the answer is stored and a retransmission gets it.
                 logger.warning("%s: could not send an answer: %r", self.id, error)
+
+    async def _refuse_after_failure(self, frame: Frame, received_at: datetime) -> str:
+        """InternalError, kept in the log when the database lets us (a bug), sent regardless (an outage)."""
+        description = "Could not process the message"
+        try:
+            return await in_database_thread(self._refuse)(
+                frame, ErrorCode.INTERNAL_ERROR, description, received_at
+            )
+        except Exception:
+            logger.warning("%s: the refused frame could not be logged either", self.id)
+            return _call_error(frame.unique_id, ErrorCode.INTERNAL_ERROR, description)
 
     async def _answer_call(self, frame: Frame, received_at: datetime) -> str:
         handler = self.route_map.get(frame.action, {}).get("_on_action")
@@ -194,12 +196,7 @@ class SessionMixin:
                 received_at=received_at,
                 nonconforming=nonconforming,
             )
-            try:
-                with transaction.atomic():
-                    result = handler(inbound, **camel_to_snake_case(frame.payload))
-            except Refusal as refusal:
-                message.delete()
-                return self._refuse(frame, refusal.code, refusal.description, received_at)
+            result = handler(inbound, **camel_to_snake_case(frame.payload))
             payload = snake_to_camel_case(remove_nones(serialize_as_dict(result)))
             response_check = check_payload(CALLRESULT, frame.action, payload, self.version)
             if not response_check.ok:

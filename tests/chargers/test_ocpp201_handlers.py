@@ -225,3 +225,23 @@ def test_authorize_accepts_by_default(cs):
 def test_notifications_are_acknowledged_and_kept(cs, charger, action, payload):
     assert cs.result(action, payload) == {}
     assert OcppMessage.objects.get(charger=charger, action=action, direction=Direction.IN).payload == payload
+
+
+def test_a_payload_the_database_cannot_hold_is_answered_internal_error_and_still_kept(cs, charger):
+    event = {
+        "eventId": 2**70,  # valid JSON and schema, too big for the event id column
+        "timestamp": utc(1),
+        "trigger": "Alerting",
+        "actualValue": "true",
+        "eventNotificationType": "HardWiredNotification",
+        "component": {"name": "ChargingStation"},
+        "variable": {"name": "Problem"},
+    }
+    answer = cs.call(
+        "NotifyEvent", {"generatedAt": utc(1), "seqNo": 0, "eventData": [event]}, unique_id="huge"
+    )
+    assert answer[:3] == [4, "huge", "InternalError"]
+    assert not DeviceEvent.objects.exists()
+    kept = OcppMessage.objects.get(charger=charger, unique_id="huge", direction=Direction.IN)
+    assert kept.error.startswith("InternalError")
+    assert cs.result("Heartbeat", {})  # still open
