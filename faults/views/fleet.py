@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -103,8 +103,10 @@ def site_detail(request, pk):
 
 @permission_required("chargers.view_site", raise_exception=True)
 def site_list(request):
-    """Every site, with how many chargers it has."""
-    from django.db.models import Count
-
-    sites = Site.objects.annotate(charger_count=Count("chargers")).order_by("name")
+    """Every site, with how many chargers it has and how many real faults are open there."""
+    open_real = Q(chargers__episodes__closed_at__isnull=True, chargers__episodes__is_phantom=False)
+    sites = Site.objects.annotate(
+        charger_count=Count("chargers", distinct=True),
+        open_faults=Count("chargers__episodes", filter=open_real, distinct=True),
+    ).order_by("name")
     return render(request, "faults/site_list.html", {"sites": sites})

@@ -61,3 +61,20 @@ def test_the_site_page_query_count_does_not_grow_with_chargers(client, operator)
         site_page(client, site)
     # The plain-language summary (faults/summary.py) reads per problem, not per charger.
     assert len(many) == len(few)
+
+
+def test_the_site_list_counts_chargers_and_real_open_faults_in_constant_queries(client, operator):
+    client.force_login(operator)
+    site = SiteFactory(name="Harbour")
+    charger = ChargerFactory(site=site)
+    open_episode(charger)
+    open_episode(charger, evse_id=2, is_phantom=True)
+    ChargerFactory(site=site)
+    with CaptureQueriesContext(connection) as few:
+        html = client.get(reverse("faults:sites")).content.decode()
+    assert f'id="site-{site.pk}-open">1<' in html
+    for _ in range(5):
+        open_episode(ChargerFactory(site=SiteFactory()))
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("faults:sites"))
+    assert len(many) == len(few)
