@@ -123,7 +123,8 @@ class SessionMixin:
             or at - self._last_seen_written >= connectivity.last_seen_write_spacing()
         ):
             connectivity.saw(self.charger_id, at)
-            self._last_seen_written = at
+            # Remembered once it is true in the database, not when a rolled-back transaction said so.
+            transaction.on_commit(lambda: setattr(self, "_last_seen_written", at))
 
     def _refuse(self, frame: Frame, code: str, description: str, received_at: datetime) -> str:
         answer = _call_error(frame.answer_id, code, description)
@@ -150,24 +151,13 @@ class SessionMixin:
             self._note_sign_of_life(received_at)
 
     def _log_out(self, text: str, message_type: int, unique_id: str, action: str = "", payload=None) -> None:
-        data = json.loads(text)
-        ingest.log_frame(
-            self.charger_id,
-            self.version,
-            Direction.OUT,
-            Frame(
-                raw=text,
-                message_type=message_type,
-                unique_id=unique_id,
-                action=action,
-                payload=payload
-                if payload is not None
-                else data[2:]
-                if message_type == CALLERROR
-                else data[-1],
-            ),
-            timezone.now(),
+        if payload is None:
+            data = json.loads(text)
+            payload = data[2:] if message_type == CALLERROR else data[-1]
+        frame = Frame(
+            raw=text, message_type=message_type, unique_id=unique_id, action=action, payload=payload
         )
+        ingest.log_frame(self.charger_id, self.version, Direction.OUT, frame, timezone.now())
 
     def _process_call(self, frame: Frame, handler, received_at: datetime) -> str:
         check = check_payload(CALL, frame.action, frame.payload, self.version)
