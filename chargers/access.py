@@ -78,7 +78,9 @@ class ConnectionThrottle:
         """Record an attempt; returns the attempts in the current window, this one included."""
         window = settings.OCPP_THROTTLE_WINDOW
         if settings.REDIS_URL:
-            key = f"faultline:ocpp-attempts:{int(time.time() // window)}:{charge_point_id}"
+            # The channel layer's prefix keeps installations sharing one Redis apart.
+            prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "faultline")
+            key = f"{prefix}:ocpp-attempts:{int(time.time() // window)}:{charge_point_id}"
             try:
                 pipe = self._client().pipeline()
                 pipe.incr(key)
