@@ -5,7 +5,12 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from chargers.api import ChargerCommandList, ChargerMessageList, SiteViewSet
-from faults.api import ChargerWithSummaryViewSet, FaultEpisodeViewSet, PhantomRuleViewSet
+from faults.api import (
+    AlertContactViewSet,
+    ChargerWithSummaryViewSet,
+    FaultEpisodeViewSet,
+    PhantomRuleViewSet,
+)
 from faults.uptime.api import ExclusionViewSet, UptimeViewSet
 from knowledgebase.api import CodeEntryViewSet, ManualViewSet, PlaybookViewSet
 
@@ -15,6 +20,7 @@ router.register("sites", SiteViewSet, basename="site")
 router.register("chargers", ChargerWithSummaryViewSet, basename="charger")
 router.register("faults", FaultEpisodeViewSet, basename="fault")
 router.register("phantom-rules", PhantomRuleViewSet, basename="phantom-rule")
+router.register("alert-contacts", AlertContactViewSet, basename="alert-contact")
 router.register("uptime", UptimeViewSet, basename="uptime")
 router.register("exclusions", ExclusionViewSet, basename="exclusion")
 router.register("knowledgebase/codes", CodeEntryViewSet, basename="kb-code")

@@ -9,7 +9,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from chargers.api import ChargerViewSet
-from faults.models import EpisodeKind, FaultEpisode, PhantomRule
+from chargers.models import Site
+from faults.models import AlertContact, EpisodeKind, FaultEpisode, PhantomRule
 from faults.summary import charger_summary
 from knowledgebase.vocabulary import Responsible
 
@@ -179,6 +180,36 @@ class PhantomRuleViewSet(
 
     queryset = PhantomRule.objects.all()
     serializer_class = PhantomRuleSerializer
+
+
+class AlertContactSerializer(serializers.ModelSerializer):
+    site = serializers.SlugRelatedField(slug_field="name", queryset=Site.objects.all())
+
+    class Meta:
+        model = AlertContact
+        fields = ["id", "site", "name", "email", "webhook_url", "webhook_secret", "receives_digest", "active"]
+        # The receiver needs the secret to check signatures; it is generated, never chosen.
+        read_only_fields = ["webhook_secret"]
+
+    def validate(self, attrs):
+        merged = {
+            **(
+                {}
+                if self.instance is None
+                else {"email": self.instance.email, "webhook_url": self.instance.webhook_url}
+            ),
+            **attrs,
+        }
+        if not merged.get("email") and not merged.get("webhook_url"):
+            raise ValidationError({"non_field_errors": ["Give an email address, a webhook URL, or both."]})
+        return attrs
+
+
+class AlertContactViewSet(viewsets.ModelViewSet):
+    """Who hears about a site's faults (operators manage them; the webhook secret is generated)."""
+
+    queryset = AlertContact.objects.select_related("site")
+    serializer_class = AlertContactSerializer
 
 
 class ChargerWithSummaryViewSet(ChargerViewSet):

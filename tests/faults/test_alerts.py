@@ -132,3 +132,37 @@ def test_a_failing_webhook_retries_with_backoff_and_does_not_hold_up_the_email(
     assert webhook.last_error == "HTTP 500"
     assert AlertDelivery.objects.get(channel="email").state == DeliveryState.SENT
     assert len(mail.outbox) == 1
+
+
+def test_an_operator_adds_an_alert_contact_through_the_api_and_gets_its_signing_secret(
+    api_client, operator, site
+):
+    api_client.force_authenticate(operator)
+    response = api_client.post(
+        "/api/v1/alert-contacts/",
+        {"site": "Depot North", "name": "Night shift", "webhook_url": "https://hooks.example.org/fl"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    contact = AlertContact.objects.get()
+    assert response.json()["webhook_secret"] == contact.webhook_secret and len(contact.webhook_secret) >= 32
+
+
+def test_a_contact_with_neither_email_nor_webhook_is_refused(api_client, operator, site):
+    api_client.force_authenticate(operator)
+    response = api_client.post(
+        "/api/v1/alert-contacts/", {"site": "Depot North", "name": "Nobody"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "email" in str(response.json())
+    assert not AlertContact.objects.exists()
+
+
+def test_a_technician_cannot_change_who_gets_alerts(api_client, technician, site):
+    api_client.force_authenticate(technician)
+    response = api_client.post(
+        "/api/v1/alert-contacts/",
+        {"site": "Depot North", "name": "X", "email": "x@example.com"},
+        format="json",
+    )
+    assert response.status_code == 403
