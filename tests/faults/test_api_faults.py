@@ -104,3 +104,33 @@ def test_the_list_costs_the_same_queries_for_one_row_or_many(as_operator, site, 
     with CaptureQueriesContext(connection) as many:
         assert len(as_operator.get("/api/v1/faults/").json()["results"]) == 9
     assert len(many) == len(one)
+
+
+def _queries_for(client, url) -> int:
+    client.get(url)  # the first request also loads the user's permissions
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_phantom_rule_and_alert_contact_lists_cost_the_same_queries_for_one_row_or_many(
+    api_client, kb_admin, operator, site, knowledge
+):
+    from faults.models import AlertContact, PhantomRule
+
+    def add(number):
+        PhantomRule.objects.create(name=f"Rule {number}", vendor_error_code=f"W{number}*")
+        other = SiteFactory(name=f"Site {number}")
+        AlertContact.objects.create(site=other, name=f"Contact {number}", email=f"c{number}@example.com")
+
+    add(0)
+    api_client.force_authenticate(kb_admin)
+    rules_one = _queries_for(api_client, "/api/v1/phantom-rules/")
+    api_client.force_authenticate(operator)
+    contacts_one = _queries_for(api_client, "/api/v1/alert-contacts/")
+    for number in range(1, 9):
+        add(number)
+    api_client.force_authenticate(kb_admin)
+    assert _queries_for(api_client, "/api/v1/phantom-rules/") == rules_one
+    api_client.force_authenticate(operator)
+    assert _queries_for(api_client, "/api/v1/alert-contacts/") == contacts_one
