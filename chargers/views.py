@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -85,12 +86,37 @@ def command_payload(key: str, charger: Charger, evse_id: int | None, connector_i
             return payload
         return {"requestedMessage": "StatusNotification", "connectorId": connector_id}
     if key == "resend_local_list":
-        # An empty full update is what the charger's list is re-based on; the site's list, when the
-        # ingestion side keeps one, is filled in by chargers.commands.
-        if v201:
-            return {"versionNumber": 1, "updateType": "Full", "localAuthorizationList": []}
-        return {"listVersion": 1, "updateType": "Full", "localAuthorizationList": []}
+        return local_list_payload(charger, v201)
     raise ValueError(f"{key!r} is not a remote action")
+
+
+def keeps_local_list(charger: Charger) -> bool:
+    return charger.site is not None and charger.site.use_local_authorization_list
+
+
+def local_list_payload(charger: Charger, v201: bool) -> dict:
+    """The site's whole local authorization list as a Full update (an empty one would wipe the charger's)."""
+    if not keeps_local_list(charger):
+        raise ValueError(f"{charger.charge_point_id}'s site keeps no local authorization list to send.")
+    now = timezone.now()
+    # A version that only grows: the charger compares it with the one it holds.
+    version = int(now.timestamp())
+    entries = []
+    for entry in charger.site.local_authorizations.order_by("id_tag"):
+        status = entry.status_at(now)
+        if v201:
+            info = {"status": status}
+            if entry.expires_at:
+                info["cacheExpiryDateTime"] = entry.expires_at.isoformat()
+            entries.append({"idToken": {"idToken": entry.id_tag, "type": "Central"}, "idTokenInfo": info})
+        else:
+            info = {"status": status}
+            if entry.expires_at:
+                info["expiryDate"] = entry.expires_at.isoformat()
+            entries.append({"idTag": entry.id_tag, "idTagInfo": info})
+    if v201:
+        return {"versionNumber": version, "updateType": "Full", "localAuthorizationList": entries}
+    return {"listVersion": version, "updateType": "Full", "localAuthorizationList": entries}
 
 
 class RemoteActionForm(forms.Form):
@@ -111,17 +137,17 @@ def _safe_next(request, url: str, fallback: str) -> str:
 @permission_required("chargers.send_command", raise_exception=True)
 def remote_action(request, charge_point_id):
     """Send one remote action to a charger, record who asked, and show the charger's answer."""
-    charger = get_object_or_404(Charger, charge_point_id=charge_point_id)
+    charger = get_object_or_404(Charger.objects.select_related("site"), charge_point_id=charge_point_id)
     form = RemoteActionForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("That is not a remote action Faultline knows.")
     data = form.cleaned_data
     chosen = REMOTE_ACTIONS[data["action"]]
-    payload = command_payload(chosen.key, charger, data["evse_id"], data["connector_id"])
     fallback = reverse("faults:charger", args=[charger.charge_point_id])
     try:
+        payload = command_payload(chosen.key, charger, data["evse_id"], data["connector_id"])
         command = send_command(charger, chosen.action, payload, request.user, data["context"] or "")
-    except CommandError as error:
+    except (CommandError, ValueError) as error:
         messages.error(request, f"{chosen.label} was not sent: {error}")
         return redirect(_safe_next(request, data["next"], fallback))
     answer = json.dumps(command.response, ensure_ascii=False) if command.response is not None else ""

@@ -1,7 +1,7 @@
 """Which remote actions a page offers for a charger or a fault, the playbook's recommendations first."""
 
 from chargers.models import Charger, Connector
-from chargers.views import REMOTE_ACTIONS
+from chargers.views import REMOTE_ACTIONS, keeps_local_list
 from faults.models import FaultEpisode
 from knowledgebase.vocabulary import Responsible
 
@@ -80,6 +80,8 @@ def quick_actions_for(
     for key in order:
         action = REMOTE_ACTIONS[key]
         if only_per_port and not action.per_port:
+            continue
+        if key == "resend_local_list" and not keeps_local_list(charger):
             continue
         if action.per_port and evse_id is None:
             # Charger pages (and charger-level faults) offer per-port actions per port instead.

@@ -4,7 +4,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from chargers.models import Command, CommandStatus, Direction, MessageType, OcppMessage, StatusReport
+from chargers.models import (
+    Command,
+    CommandStatus,
+    Direction,
+    LocalAuthorization,
+    MessageType,
+    OcppMessage,
+    StatusReport,
+)
 from faults.models import EpisodeChange, EpisodeReport
 from knowledgebase.models import Playbook, PlaybookStep
 from knowledgebase.vocabulary import PhantomReason, Responsible
@@ -155,4 +163,38 @@ def test_an_unknown_remote_action_is_refused_and_nothing_is_sent(client, operato
     episode = open_episode()
     url = reverse("chargers:remote_action", args=[episode.charger.charge_point_id])
     assert client.post(url, {"action": "format_disk"}).status_code == 400
+    assert not Command.objects.exists()
+
+
+def test_re_sending_the_local_list_sends_the_sites_whole_list(client, operator):
+    client.force_login(operator)
+    episode = open_episode()
+    site = episode.charger.site
+    site.use_local_authorization_list = True
+    site.save(update_fields=["use_local_authorization_list"])
+    LocalAuthorization.objects.create(site=site, id_tag="CARD-1")
+    LocalAuthorization.objects.create(site=site, id_tag="CARD-2", status="Blocked")
+    assert 'value="resend_local_list"' in fault_page(client, episode)
+    client.post(
+        reverse("chargers:remote_action", args=[episode.charger.charge_point_id]),
+        {"action": "resend_local_list"},
+    )
+    command = Command.objects.get()
+    assert command.action == "SendLocalList" and command.payload["updateType"] == "Full"
+    assert command.payload["localAuthorizationList"] == [
+        {"idTag": "CARD-1", "idTagInfo": {"status": "Accepted"}},
+        {"idTag": "CARD-2", "idTagInfo": {"status": "Blocked"}},
+    ]
+
+
+def test_a_site_without_a_local_list_is_never_sent_an_empty_one(client, operator):
+    client.force_login(operator)
+    episode = open_episode()
+    assert 'value="resend_local_list"' not in fault_page(client, episode)
+    response = client.post(
+        reverse("chargers:remote_action", args=[episode.charger.charge_point_id]),
+        {"action": "resend_local_list"},
+        follow=True,
+    )
+    assert "keeps no local authorization list" in response.content.decode()
     assert not Command.objects.exists()
