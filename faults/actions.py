@@ -137,8 +137,12 @@ def reshape_episode(
     close_report: StatusReport | None,
     reports: list[StatusReport],
 ) -> bool:
-    """Make a rebuilt episode match its replayed history: end, reports kept and latest codes."""
+    """Make a rebuilt episode match its replayed history: start, end, reports kept and latest codes."""
     fields = []
+    opener = reports[0]
+    if episode.open_report_id != opener.pk or episode.opened_at != opener.event_at:
+        episode.open_report, episode.opened_at = opener, opener.event_at
+        fields += ["open_report", "opened_at"]
     if episode.closed_at != closed_at or episode.close_report_id != getattr(close_report, "pk", None):
         episode.closed_at, episode.close_report = closed_at, close_report
         fields += ["closed_at", "close_report"]
@@ -166,8 +170,15 @@ def reshape_episode(
     return True
 
 
-def discard_episode(episode: FaultEpisode) -> None:
-    """Delete an episode that a rebuild in true event order shows never happened that way."""
+def discard_episode(episode: FaultEpisode, *, successor: FaultEpisode | None = None) -> None:
+    """Delete an episode that a rebuild in true event order shows never happened that way.
+
+    Work recorded against it (playbook runs) moves to the episode that now covers its time, so
+    that re-ordering reports never loses what a technician did.
+    """
+    if successor is not None:
+        episode.playbook_runs.update(episode=successor)
+        _history(successor, "absorbed", episode=episode.pk, opened_at=episode.opened_at.isoformat())
     episode.delete()
 
 

@@ -123,6 +123,18 @@ def _window(reports, late: StatusReport | None) -> tuple[list[StatusReport], boo
     return window, False
 
 
+def _overlapping(episodes: dict, kind: str, start, end) -> FaultEpisode | None:
+    """An episode of `kind` among `episodes` whose span overlaps [start, end] (end None: still open)."""
+    for episode in episodes.values():
+        if episode.kind != kind:
+            continue
+        if (end is None or episode.opened_at <= end) and (
+            episode.closed_at is None or episode.closed_at >= start
+        ):
+            return episode
+    return None
+
+
 def rebuild_port(connector: Connector, *, since, late: StatusReport | None = None) -> None:
     """Rebuild the port's status episodes from its report history from `since` on (idempotent).
 
@@ -145,14 +157,16 @@ def rebuild_port(connector: Connector, *, since, late: StatusReport | None = Non
         existing = {e.open_report_id: e for e in episodes.filter(open_report_id__in=inside)}
     else:
         existing = {e.open_report_id: e for e in episodes.filter(opened_at__gte=start)}
+    kept = []
     for segment in segments:
         opener = segment.reports[0]
         close_report = segment.close_report
         closed_at = close_report.event_at if close_report is not None else None
-        episode = existing.pop(opener.pk, None)
-        if episode is not None and episode.kind != segment.kind:
-            actions.discard_episode(episode)
-            episode = None
+        episode = existing.get(opener.pk)
+        if episode is None or episode.kind != segment.kind:
+            # Keep the row (its id, decisions and the work recorded against it) when one of the
+            # same kind covered this stretch before the late report reshaped it.
+            episode = _overlapping(existing, segment.kind, opener.event_at, closed_at)
         if episode is None:
             episode = actions.open_fault(
                 connector, opened_at=opener.event_at, kind=segment.kind, report=opener
@@ -162,11 +176,16 @@ def rebuild_port(connector: Connector, *, since, late: StatusReport | None = Non
             if close_report is not None:
                 actions.close_fault(episode, closed_at=closed_at, report=close_report)
         else:
+            existing.pop(episode.open_report_id, None)
             actions.reshape_episode(
                 episode, closed_at=closed_at, close_report=close_report, reports=segment.reports
             )
+        kept.append(episode)
     for leftover in existing.values():
-        actions.discard_episode(leftover)
+        successor = _overlapping(
+            {e.pk: e for e in kept}, leftover.kind, leftover.opened_at, leftover.closed_at
+        )
+        actions.discard_episode(leftover, successor=successor)
     still_open = episodes.filter(closed_at=None).order_by("-opened_at").first()
     if reports and not stopped_early:
         last = reports[-1]

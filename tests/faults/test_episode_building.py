@@ -4,7 +4,7 @@ from django.db import transaction
 from django.test import TestCase
 
 from faults import building, tasks
-from faults.models import EpisodeKind, FaultEpisode
+from faults.models import EpisodeKind, FaultEpisode, PlaybookRun
 from tests.faults.conftest import (
     at,
     committed,
@@ -173,3 +173,21 @@ def test_a_late_report_deep_in_a_long_history_gives_what_a_full_rebuild_gives(ch
     assert sorted((e.kind, e.opened_at, e.closed_at) for e in episodes_of(one)) == after_late
     assert (EpisodeKind.FAULT, at(100), at(150)) in after_late
     assert (EpisodeKind.FAULT, at(200), at(300)) in after_late
+
+
+def test_a_late_report_that_moves_an_episodes_start_keeps_the_row_and_the_work_on_it(charger, knowledge):
+    one = port(charger, 1)
+    report(one, "Faulted", at(0), "InternalError")
+    report(one, "Available", at(100))
+    report(one, "Faulted", at(200), "InternalError")
+    [_, second] = episodes_of(one)
+    run = PlaybookRun.objects.create(episode=second, playbook_name="Remote reset ladder")
+    # Queued while offline: the port faulted again at 150 s, before the report at 200 s.
+    report(one, "Faulted", at(150), "OtherError", received_at=at(300))
+
+    first, moved = episodes_of(one)
+    assert moved.pk == second.pk
+    assert (moved.opened_at, moved.closed_at) == (at(150), None)
+    run.refresh_from_db()
+    assert run.episode_id == second.pk
+    assert (first.opened_at, first.closed_at) == (at(0), at(100))
