@@ -22,7 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 PREFIX = "BENCH-"
 
 # Figures the issue sets (name in the report, comparison, target) for the notes under the table.
@@ -110,6 +109,9 @@ def start_faultline(options, port: int) -> subprocess.Popen:
         args += ["--lifespan", "off", "--log-level", "warning", "--backlog", "8192"]
     else:
         args = [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--verbosity", "0"]
+        if options.handshake_timeout:
+            # Daphne drops a WebSocket whose application has not accepted it within this (default 5 s).
+            args += ["--websocket_connect_timeout", str(options.handshake_timeout)]
         args += ["config.asgi:application"]
     return subprocess.Popen(args, cwd=ROOT, env=faultline_env(options), stdout=subprocess.DEVNULL)
 
@@ -245,11 +247,20 @@ def machine() -> str:
     )
 
 
-def write_results(text: str) -> None:
+def commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() or "?"
+
+
+def write_results(text: str, label: str) -> None:
+    """Replace this label's results block in BENCHMARKS.md (appended at the end the first time)."""
     path = ROOT / "BENCHMARKS.md"
     document = path.read_text()
-    start, end = document.index(BEGIN) + len(BEGIN), document.index(END)
-    path.write_text(document[:start] + "\n" + text + "\n" + document[end:])
+    begin, end = f"<!-- results:{label}:begin -->", f"<!-- results:{label}:end -->"
+    if begin not in document:
+        document = document.rstrip("\n") + f"\n\n{begin}\n{end}\n"
+    start, stop = document.index(begin) + len(begin), document.index(end)
+    path.write_text(document[:start] + "\n" + text + "\n" + document[stop:])
 
 
 def main() -> None:
@@ -260,6 +271,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="length of each steady load")
     parser.add_argument("--ramp", type=float, default=5, help="seconds over which steady chargers connect")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument("--handshake-timeout", type=int, help="Daphne's websocket_connect_timeout, seconds")
+    parser.add_argument("--label", help="names the results block in BENCHMARKS.md (default: the server)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/fl_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/2")
     parser.add_argument("--write", action="store_true", help="write the tables into BENCHMARKS.md")
@@ -268,7 +281,10 @@ def main() -> None:
     prepare_database(options, max(sizes))
     command = " ".join(["bench/run.py", *sys.argv[1:]])
     sections = [
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; server: {options.server}, one process; "
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit()} on {machine()}; "
+        f"server: {options.server}, one process"
+        + (f" (handshake timeout {options.handshake_timeout} s)" if options.handshake_timeout else "")
+        + "; "
         f"steady load offered {options.rate:g} messages/s for {options.seconds:g} s; "
         f"command: `.venv/bin/python {command}`.",
         "",
@@ -283,9 +299,11 @@ def main() -> None:
         sections += table(size, repetitions)
     text = "\n".join(sections)
     print(text)
-    (ROOT / "bench" / "last-run.json").write_text(json.dumps(raw, indent=1))
+    label = options.label or options.server
+    (ROOT / "bench" / f"last-run-{label}.json").write_text(json.dumps(raw, indent=1))
     if options.write:
-        write_results(text)
+        label = options.label or options.server
+        write_results(text, label)
 
 
 if __name__ == "__main__":

@@ -54,14 +54,21 @@ def charge_point_class(make: Make):
     return SimulatedCharger201 if make.is_v201 else SimulatedCharger16
 
 
+# asyncio only keeps weak references to tasks: hold follow-ups until they are done.
+_follow_ups: set[asyncio.Task] = set()
+
+
 def _spawn(coroutine) -> None:
     """Run a follow-up as its own task and log its failure (the library would drop it silently)."""
 
     def report(task: asyncio.Task) -> None:
+        _follow_ups.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.warning("simulated charger follow-up failed: %r", task.exception())
 
-    asyncio.ensure_future(coroutine).add_done_callback(report)
+    task = asyncio.ensure_future(coroutine)
+    _follow_ups.add(task)
+    task.add_done_callback(report)
 
 
 class _Answering:
@@ -171,9 +178,9 @@ class SimulatedCharger16(_Answering, ChargePoint16):
     async def _triggered(self, requested_message: str, connector_id: int | None) -> None:
         station = self.station
         if requested_message == "BootNotification":
-            await station._call(self, station._boot_notification())
+            await station.call(self, station.boot_notification())
         elif requested_message == "Heartbeat":
-            await station._call(self, call16.Heartbeat())
+            await station.call(self, call16.Heartbeat())
         elif requested_message == "StatusNotification":
             for port in [0, *station.plan.ports] if connector_id is None else [connector_id]:
                 await self._send_current_status(port)
@@ -187,16 +194,16 @@ class SimulatedCharger16(_Answering, ChargePoint16):
                 }
                 meter_value = [{"timestamp": utc_now_iso(), "sampled_value": [sample]}]
                 transaction = station.transactions.get(port)
-                await station._call(
+                await station.call(
                     self,
                     call16.MeterValues(
                         connector_id=port, meter_value=meter_value, transaction_id=transaction
                     ),
                 )
         elif requested_message == "DiagnosticsStatusNotification":
-            await station._call(self, call16.DiagnosticsStatusNotification(status="Idle"))
+            await station.call(self, call16.DiagnosticsStatusNotification(status="Idle"))
         elif requested_message == "FirmwareStatusNotification":
-            await station._call(self, call16.FirmwareStatusNotification(status="Idle"))
+            await station.call(self, call16.FirmwareStatusNotification(status="Idle"))
 
     @on(Action16.get_configuration)
     def on_get_configuration(self, key=None, **_):
@@ -323,9 +330,9 @@ class SimulatedCharger201(_Answering, ChargePoint201):
     async def _triggered(self, requested_message: str, evse_id: int | None) -> None:
         station = self.station
         if requested_message == "BootNotification":
-            await station._call(self, station._boot_notification())
+            await station.call(self, station.boot_notification())
         elif requested_message == "Heartbeat":
-            await station._call(self, call201.Heartbeat())
+            await station.call(self, call201.Heartbeat())
         elif requested_message == "StatusNotification":
             for port in self._ports_for(evse_id):
                 await self._send_current_status(port)
@@ -338,11 +345,11 @@ class SimulatedCharger201(_Answering, ChargePoint201):
                     "unit_of_measure": {"unit": "Wh"},
                 }
                 meter_value = [{"timestamp": utc_now_iso(), "sampled_value": [sample]}]
-                await station._call(self, call201.MeterValues(evse_id=port, meter_value=meter_value))
+                await station.call(self, call201.MeterValues(evse_id=port, meter_value=meter_value))
         elif requested_message == "FirmwareStatusNotification":
-            await station._call(self, call201.FirmwareStatusNotification(status="Idle"))
+            await station.call(self, call201.FirmwareStatusNotification(status="Idle"))
         elif requested_message == "LogStatusNotification":
-            await station._call(self, call201.LogStatusNotification(status="Idle"))
+            await station.call(self, call201.LogStatusNotification(status="Idle"))
 
     def _variable(self, component: str, variable: str) -> tuple[str, str | None, bool]:
         """(attribute status, value, read-only) of a device-model variable."""
@@ -410,7 +417,7 @@ class SimulatedCharger201(_Answering, ChargePoint201):
         request = call201.NotifyReport(
             request_id=request_id, generated_at=utc_now_iso(), seq_no=0, report_data=report, tbc=False
         )
-        _spawn(self.station._call(self, request))
+        _spawn(self.station.call(self, request))
 
     @on(Action201.send_local_list)
     def on_send_local_list(self, version_number, update_type, local_authorization_list=None, **_):

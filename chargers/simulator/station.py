@@ -135,9 +135,8 @@ class Station:
                 self.counters.connect_failures += 1
                 failures += 1
                 logger.warning("%s: connection lost or refused: %s", self.identity.charge_point_id, error)
-                await asyncio.sleep(
-                    min(until - loop.time(), min(2**failures, 30)) if until > loop.time() else 0
-                )
+                backoff = min(2**failures, 30)
+                await asyncio.sleep(max(0.0, min(backoff, until - loop.time())))
             if self._reboot.is_set():
                 self._reboot.clear()
                 self.boot_reason = "RemoteReset"
@@ -178,7 +177,7 @@ class Station:
 
     async def _boot(self, charge_point) -> None:
         while True:
-            result = await charge_point.call(self._boot_notification())
+            result = await charge_point.call(self.boot_notification())
             if result is not None and result.status == "Accepted":
                 break
             # Pending or Rejected: try again after the interval the server asked for.
@@ -193,7 +192,7 @@ class Station:
             await asyncio.sleep(self.seconds(step.after))
             await self.send(charge_point, step)
 
-    def _boot_notification(self):
+    def boot_notification(self):
         identity = self.identity
         if self.make.is_v201:
             station = {
@@ -216,7 +215,7 @@ class Station:
             # Real seconds, not simulated ones: the server judges liveness on its own clock, and
             # compressing heartbeats would only add load.
             await asyncio.sleep(max(1.0, self.heartbeat_interval))
-            await self._call(charge_point, heartbeat)
+            await self.call(charge_point, heartbeat)
 
     async def _drive(self, charge_point, episodes) -> None:
         for episode in episodes:
@@ -239,11 +238,11 @@ class Station:
         payload = materialise(step.payload, now=utc_now_iso(), transaction_id=transaction_id)
         module = call201 if self.make.is_v201 else call16
         request = getattr(module, step.action)(**camel_to_snake_case(payload))
-        result = await self._call(charge_point, request)
+        result = await self.call(charge_point, request)
         self._remember(step, payload, result)
         return result
 
-    async def _call(self, charge_point, request):
+    async def call(self, charge_point, request):
         try:
             result = await charge_point.call(request, suppress=False)
         except (OCPPError, TimeoutError) as error:
@@ -292,5 +291,5 @@ class Station:
                 request = call16.StopTransaction(
                     meter_stop=register, timestamp=utc_now_iso(), transaction_id=transaction, reason=reason
                 )
-            await self._call(charge_point, request)
+            await self.call(charge_point, request)
         self.transactions.clear()
