@@ -59,6 +59,9 @@ def main() -> None:
             print(f"\n===== {name} ({path}) =====", flush=True)
             merged.sort_stats("cumulative").print_stats(options.top)
             merged.sort_stats("tottime").print_stats(options.top)
+        sys.stdout.flush()
+        # The database pool's and the executors' threads would keep the process alive after Daphne stops.
+        os._exit(0)
 
 
 if __name__ == "__main__":
