@@ -138,6 +138,10 @@ class Stats:
     connect_failures: int = 0
     disconnects: int = 0
     storm_ready: list[float] = field(default_factory=list)  # seconds from the storm's start
+    # (charger, connector, status) -> when its StatusNotification was acknowledged, awaiting the
+    # live event that a signed-in browser would receive for it.
+    status_acknowledged: dict[tuple, float] = field(default_factory=dict)
+    live_delays: list[float] = field(default_factory=list)
 
 
 def status(connector: int, state: str, error: str = "NoError", **extra) -> tuple[str, dict]:
@@ -221,6 +225,9 @@ class Charger:
             return None
         self.stats.latencies.append(latency)
         self.stats.acknowledged.append((self.charge_point_id, unique_id, action))
+        if action == "StatusNotification":
+            key = (self.charge_point_id, payload["connectorId"], payload["status"])
+            self.stats.status_acknowledged[key] = time.perf_counter()
         return reply[2]
 
     async def boot(self) -> bool:
@@ -329,6 +336,24 @@ class Charger:
             await self.socket.close()
 
 
+# --- A browser on the live feed -------------------------------------------------------------------
+
+
+async def watch_live(url: str, session_cookie: str, stats: Stats) -> None:
+    """Follow /ws/live/ as a signed-in browser and time each status change from its acknowledgement."""
+    origin = "http://" + url.split("://", 1)[1].split("/", 1)[0]
+    headers = {"Cookie": f"sessionid={session_cookie}", "Origin": origin}
+    async with websockets.connect(url, additional_headers=headers, compression=None) as socket:
+        async for text in socket:
+            event = json.loads(text)
+            if event.get("event") != "connector.status":
+                continue
+            key = (event["charge_point_id"], event["connector_id"], event["status"])
+            acknowledged = stats.status_acknowledged.pop(key, None)
+            if acknowledged is not None:
+                stats.live_delays.append(time.perf_counter() - acknowledged)
+
+
 # --- Checking the database -------------------------------------------------------------------------
 
 
@@ -375,6 +400,9 @@ async def run(options) -> dict:
     watch = ServerWatch(options.server_pid)
     since = datetime.now(UTC)
     watch.start()
+    live = None
+    if options.live_url:
+        live = asyncio.create_task(watch_live(options.live_url, options.session_cookie, stats))
     started = time.perf_counter()
     if options.mode == "steady":
         period = options.chargers / options.rate  # seconds between one charger's messages
@@ -398,6 +426,9 @@ async def run(options) -> dict:
         measured = time.perf_counter() - started
         sustained = len(stats.latencies) / measured
         latencies = sorted(stats.latencies)
+    if live is not None:
+        await asyncio.sleep(2)  # the last events still on their way
+        live.cancel()
     server = watch.stop()
     connects = sorted(stats.connect_times)
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -427,6 +458,12 @@ async def run(options) -> dict:
         report["storm_all_accepted"] = len(ready) == options.chargers
         report["storm_accepted"] = len(ready)
         report["storm_seconds_to_all_accepted"] = round(ready[-1], 2) if ready else None
+    if options.live_url:
+        delays = sorted(stats.live_delays)
+        report["live_events_timed"] = len(delays)
+        report["live_p50_ms"] = _ms(percentile(delays, 0.50))
+        report["live_p95_ms"] = _ms(percentile(delays, 0.95))
+        report["live_p99_ms"] = _ms(percentile(delays, 0.99))
     if options.database_url:
         report.update(check_database(options.database_url, options.prefix, stats.acknowledged, since))
     return report
@@ -455,6 +492,10 @@ def main() -> None:
     parser.add_argument("--password", default="", help="HTTP Basic password, if the chargers have one")
     parser.add_argument("--server-pid", type=int, help="read CPU and memory of this process and its children")
     parser.add_argument("--database-url", help="check the message log for lost and duplicated messages")
+    parser.add_argument(
+        "--live-url", help="also follow this /ws/live/ URL as a browser and time status events"
+    )
+    parser.add_argument("--session-cookie", default="", help="a signed-in user's sessionid for --live-url")
     options = parser.parse_args()
     if options.duration > 600 or options.chargers > 20_000:
         parser.error("keep runs bounded: at most 600 s and 20,000 chargers")
