@@ -364,3 +364,35 @@ if REDIS_URL:
     # BZPOPMIN waiting for a consumer's next message: under load the reply comes a hair late and the
     # consumer (a charger's socket) dies with "Timeout reading". Give reads room beyond that block.
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 30}]
+
+# --- Message log retention (chargers app) --------------------------------------------------------
+# Days the raw OCPP log keeps each kind of frame (whole UTC days; the domain rows taken from the frames
+# are kept regardless). On PostgreSQL a day whose frames have all expired is dropped as a partition.
+MESSAGE_LOG_RETENTION_DAYS = {
+    "heartbeat": env_int("MESSAGE_LOG_KEEP_HEARTBEAT_DAYS", 7, minimum=1),
+    "meter_values": env_int("MESSAGE_LOG_KEEP_METER_VALUES_DAYS", 30, minimum=1),
+    "status": env_int("MESSAGE_LOG_KEEP_STATUS_DAYS", 400, minimum=1),
+    "other": env_int("MESSAGE_LOG_KEEP_OTHER_DAYS", 90, minimum=1),
+}
+# Daily partitions created this many days ahead (PostgreSQL; later frames wait in the default one).
+MESSAGE_LOG_PARTITIONS_AHEAD_DAYS = env_int("MESSAGE_LOG_PARTITIONS_AHEAD_DAYS", 7, minimum=1)
+# Rows deleted per short transaction when expired frames are removed row by row.
+MESSAGE_LOG_DELETE_BATCH = env_int("MESSAGE_LOG_DELETE_BATCH", 5000, minimum=1)
+# UTC hour of the daily retention run.
+MESSAGE_LOG_RETENTION_HOUR = env_int("MESSAGE_LOG_RETENTION_HOUR", 3, minimum=0)
+if MESSAGE_LOG_RETENTION_HOUR > 23:
+    raise ImproperlyConfigured(f"MESSAGE_LOG_RETENTION_HOUR={MESSAGE_LOG_RETENTION_HOUR} must be 0-23.")
+from celery.schedules import crontab  # noqa: E402 (kept with the one block that needs it)
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "chargers-create-message-log-partitions": {
+            "task": "chargers.create_message_log_partitions",
+            "schedule": 6 * 3600.0,
+        },
+        "chargers-apply-message-log-retention": {
+            "task": "chargers.apply_message_log_retention",
+            "schedule": crontab(minute=17, hour=MESSAGE_LOG_RETENTION_HOUR),
+        },
+    }
+)

@@ -27,7 +27,10 @@ class MessageType(models.IntegerChoices):
 class OcppMessage(models.Model):
     """One OCPP-J frame, valid or not, in either direction, exactly as it crossed the wire."""
 
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: the (charger, newest first) index below leads with charger_id.
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    # On PostgreSQL the table is partitioned by day on this column (migration 0003), so the database's
+    # primary key is (id, received_at); ids still come from one sequence and stay unique.
     received_at = models.DateTimeField(default=timezone.now)
     direction = models.CharField(max_length=3, choices=Direction.choices)
     message_type = models.PositiveSmallIntegerField(choices=MessageType.choices)
@@ -41,8 +44,8 @@ class OcppMessage(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [
-            # The charger page's message log: this charger, newest first.
-            models.Index(fields=["charger", "-received_at"], name="chargers_msg_charger_recent"),
+            # The charger page's message log and API: this charger, newest first (ties by id).
+            models.Index(fields=["charger", "-received_at", "-id"], name="chargers_msg_charger_newest"),
             # Time-range scans (exports, retention).
             models.Index(fields=["received_at"], name="chargers_msg_received"),
             # Pairing a CALL with its answer and spotting retransmissions.
@@ -66,8 +69,10 @@ class StatusReport(models.Model):
     charger_timestamp = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     event_at = models.DateTimeField(help_text="The charger's time when plausible, else the receive time.")
+    # The log is partitioned and its primary key is (id, received_at), so the database cannot enforce
+    # this link; retention may also remove the frame while this row stays. The column stays indexed.
     message = models.ForeignKey(
-        OcppMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        OcppMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
     )
     nonconforming = models.BooleanField(default=False, help_text="Payload broke the schema but was accepted.")
 
@@ -113,8 +118,10 @@ class DeviceEvent(models.Model):
     component_connector_id = models.PositiveIntegerField(null=True, blank=True)
     variable_name = models.CharField(max_length=50)
     variable_instance = models.CharField(max_length=50, blank=True)
+    # The log is partitioned and its primary key is (id, received_at), so the database cannot enforce
+    # this link; retention may also remove the frame while this row stays. The column stays indexed.
     message = models.ForeignKey(
-        OcppMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        OcppMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
     )
 
     class Meta:
@@ -180,8 +187,10 @@ class MeterReading(models.Model):
     context = models.CharField(max_length=32, blank=True)
     value = models.FloatField(help_text="In the unit below; energy is normalised to Wh.")
     unit = models.CharField(max_length=16, blank=True)
+    # The log is partitioned and its primary key is (id, received_at), so the database cannot enforce
+    # this link; retention may also remove the frame while this row stays. The column stays indexed.
     message = models.ForeignKey(
-        OcppMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        OcppMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
     )
 
     class Meta:
