@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from chargers import announce, live
 from chargers.models import Charger, ConnectivityChange
+from chargers.protocol.group_commit import after_commit
 
 SOCKET_OPENED = "socket opened"
 SOCKET_CLOSED = "socket closed"
@@ -40,7 +41,7 @@ def _transition(charger: Charger, online: bool, at: datetime, reason: str) -> Co
     if _latest_online(charger.pk) is online:
         return None
     change = ConnectivityChange.objects.create(charger=charger, at=at, online=online, reason=reason)
-    announce.announce(announce.CONNECTIVITY_CHANGED, change.pk)
+    after_commit(lambda: announce.announce(announce.CONNECTIVITY_CHANGED, change.pk))
     live.publish_on_commit(
         [live.DASHBOARD_GROUP, live.charger_group(charger.charge_point_id)],
         {"event": "charger.online", "charge_point_id": charger.charge_point_id, "online": online},

@@ -2,7 +2,7 @@
 
 Every function here runs inside the transaction that the OCPP session opens for one frame (see
 chargers.protocol.session): the raw frame, its domain rows and the answer commit together, and only
-then is the answer sent. Announcements and live events are queued with on_commit.
+then is the answer sent. Announcements and live events wait for that commit (group_commit.after_commit).
 """
 
 import logging
@@ -23,6 +23,7 @@ from chargers.models import (
     Transaction,
 )
 from chargers.protocol.frames import Frame, event_time, parse_timestamp
+from chargers.protocol.group_commit import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,10 @@ class Inbound:
 
     def event_at(self, charger_timestamp: datetime | None) -> datetime:
         return event_time(charger_timestamp, self.received_at)
+
+
+def _announce(name: str, *args) -> None:
+    after_commit(lambda: announce.announce(name, *args))
 
 
 # --- The raw log --------------------------------------------------------------------------------
@@ -163,7 +168,7 @@ def record_boot(
     charger.save(
         update_fields=["vendor", "model", "serial_number", "firmware_version", "ocpp_version", "last_boot_at"]
     )
-    announce.announce(announce.CHARGER_BOOTED, charger.pk, inbound.received_at.isoformat())
+    _announce(announce.CHARGER_BOOTED, charger.pk, inbound.received_at.isoformat())
     status = "Pending" if charger.registration_state == RegistrationState.PENDING else "Accepted"
     return status, charger.heartbeat_interval or settings.OCPP_HEARTBEAT_INTERVAL
 
@@ -224,7 +229,7 @@ def record_status(
                 "since": connector.status_since.isoformat(),
             },
         )
-    announce.announce(announce.STATUS_REPORTED, report.pk)
+    _announce(announce.STATUS_REPORTED, report.pk)
     return report
 
 
@@ -267,7 +272,7 @@ def record_device_events(
             variable_instance=str(variable.get("instance") or "")[:50],
             message=inbound.message,
         )
-        announce.announce(announce.DEVICE_EVENT_REPORTED, event.pk)
+        _announce(announce.DEVICE_EVENT_REPORTED, event.pk)
         events.append(event)
     return events
 
@@ -295,7 +300,7 @@ def record_meter_values(
         MeterReading.objects.bulk_create(readings)
         first = min(reading.sampled_at for reading in readings)
         last = max(reading.sampled_at for reading in readings)
-        announce.announce(announce.METER_VALUES_REPORTED, connector.pk, first.isoformat(), last.isoformat())
+        _announce(announce.METER_VALUES_REPORTED, connector.pk, first.isoformat(), last.isoformat())
     return readings
 
 
@@ -350,7 +355,7 @@ def start_transaction_v16(
     )
     tx.transaction_id = str(tx.pk)
     tx.save(update_fields=["transaction_id"])
-    announce.announce(announce.TRANSACTION_CHANGED, tx.pk)
+    _announce(announce.TRANSACTION_CHANGED, tx.pk)
     return tx
 
 
@@ -381,7 +386,7 @@ def stop_transaction_v16(
     tx.save(update_fields=["stopped_at", "meter_stop_wh", "stop_reason"])
     if transaction_data and tx.connector_id:
         record_meter_values(inbound, tx.connector, transaction_data, tx)
-    announce.announce(announce.TRANSACTION_CHANGED, tx.pk)
+    _announce(announce.TRANSACTION_CHANGED, tx.pk)
     return tx
 
 
@@ -437,5 +442,5 @@ def record_transaction_event(
         if energy and event_type == "Ended":
             tx.meter_stop_wh = max(energy)
             tx.save(update_fields=["meter_stop_wh"])
-    announce.announce(announce.TRANSACTION_CHANGED, tx.pk)
+    _announce(announce.TRANSACTION_CHANGED, tx.pk)
     return tx

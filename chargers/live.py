@@ -16,6 +16,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from chargers.protocol.group_commit import after_commit
+
 logger = logging.getLogger(__name__)
 
 DASHBOARD_GROUP = "dashboard"
@@ -104,7 +106,7 @@ async def _send_queued_forever(queue: asyncio.Queue) -> None:
 
 
 def publish_on_commit(groups: list[str], event: dict) -> None:
-    transaction.on_commit(lambda: publish(groups, event))
+    after_commit(lambda: publish(groups, event))
 
 
 async def _send_to_groups(groups: list[str], event: dict) -> None:

@@ -2,8 +2,9 @@
 
 Each frame is read with chargers.protocol.frames (the library only logs frames it cannot unpack) and
 answered in the order the spec asks: refused frames get the version's CALLERROR; a CALL is written,
-applied and its answer written in one transaction, and the answer is sent only after that commits.
-Handlers are plain methods decorated with the library's `@on`; they run inside that transaction.
+applied and its answer written atomically (inside the process's group commit, see group_commit.py),
+and the answer is sent only after that commits. Handlers are plain methods
+decorated with the library's `@on`; they run inside that atomic block.
 """
 
 import asyncio
@@ -20,6 +21,7 @@ from ocpp.messages import CallError, CallResult
 
 from chargers import connectivity, ingest
 from chargers.models import Direction, MessageType, ModelPolicy
+from chargers.protocol import group_commit
 from chargers.protocol.frames import (
     CALL,
     CALLERROR,
@@ -68,13 +70,13 @@ class SessionMixin:
         try:
             frame = parse_frame(raw_msg, self.version)
             if frame.is_refused:
-                answer = await in_database_thread(self._refuse)(
-                    frame, frame.error_code, frame.error_description, received_at
+                answer = await _committed(
+                    self._refuse, frame, frame.error_code, frame.error_description, received_at
                 )
             elif frame.message_type == CALL:
                 answer = await self._answer_call(frame, received_at)
             else:
-                await in_database_thread(self._log_answer)(frame, received_at)
+                await _committed(self._log_answer, frame, received_at)
                 self._response_queue.put_nowait(_library_message(frame))
         except asyncio.CancelledError:
             raise
@@ -110,10 +112,14 @@ class SessionMixin:
                 if is_known_action(frame.action, self.version)
                 else ErrorCode.NOT_IMPLEMENTED
             )
-            return await in_database_thread(self._refuse)(
-                frame, code, f"{frame.action} is not handled by this central system", received_at
+            return await _committed(
+                self._refuse,
+                frame,
+                code,
+                f"{frame.action} is not handled by this central system",
+                received_at,
             )
-        return await in_database_thread(self._process_call)(frame, handler, received_at)
+        return await _committed(self._process_call, frame, handler, received_at)
 
     # --- Writing (in the database thread) ----------------------------------------------------
 
@@ -128,7 +134,7 @@ class SessionMixin:
 
     def _refuse(self, frame: Frame, code: str, description: str, received_at: datetime) -> str:
         answer = _call_error(frame.answer_id, code, description)
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             ingest.log_frame(
                 self.charger_id,
                 self.version,
@@ -144,7 +150,7 @@ class SessionMixin:
     def _log_answer(self, frame: Frame, received_at: datetime) -> None:
         # An answer carries no action: name it after the CALL it answers, for the message log.
         action = ingest.action_of_call(self.charger_id, frame.unique_id)
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             ingest.log_frame(
                 self.charger_id, self.version, Direction.IN, replace(frame, action=action), received_at
             )
@@ -161,7 +167,8 @@ class SessionMixin:
 
     def _process_call(self, frame: Frame, handler, received_at: datetime) -> str:
         check = check_payload(CALL, frame.action, frame.payload, self.version)
-        with transaction.atomic():
+        # No savepoint: a failure here rolls back the whole batch, which is then rewritten write by write.
+        with transaction.atomic(savepoint=False):
             self._note_sign_of_life(received_at)
             earlier = ingest.previous_answer(self.charger_id, frame, received_at)
             if earlier is not None:
@@ -226,6 +233,11 @@ class SessionMixin:
                 "details": response.error_details,
             }
         return "result", response.payload
+
+
+async def _committed(write, *args):
+    """`write(*args)` in this process's next group commit; its result once that has committed."""
+    return await group_commit.writer().write(lambda: write(*args))
 
 
 def _call_error(unique_id: str, code: str, description: str) -> str:

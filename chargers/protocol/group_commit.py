@@ -1,0 +1,161 @@
+"""Group commit: the frames that arrive together, from every charger of this process, commit together.
+
+A commit costs a WAL flush and a round trip; paying it once per frame caps a server process at a
+few hundred frames a second. Here each session hands its write (a plain function of the database
+thread) to the process's writer and awaits it. The writer takes everything queued meanwhile, runs
+it in one transaction and commits once; only then are the sessions released to send their answers,
+so persist before acknowledge holds for every frame of the batch. Should one write fail, the batch
+is rolled back and each of its writes runs again in a transaction of its own, so that only the
+charger whose write failed gets an error (failures are rare: cheaper than a savepoint per write).
+
+No timer: while batches are being written the next ones gather, so a quiet server writes each frame
+at once and a busy one writes many per commit.
+
+What a write wants done after its commit (Celery announcements, live events) goes through
+`after_commit()`: once the batch has committed, those run in order on one thread of their own, so
+a broker round trip per frame holds neither the answers nor the next batch.
+"""
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from channels.db import DatabaseSyncToAsync
+from django.db import InterfaceError, OperationalError, transaction
+
+logger = logging.getLogger("chargers.ocpp")
+
+# Enough to amortise the commit; small enough that one batch stays well under the latency target.
+MAX_BATCH = 128
+# Batches written at the same time: each waits on PostgreSQL round trips most of its time, and the
+# waits of several overlap. Batches never share a charger (a session has one write in flight), so
+# they lock disjoint rows.
+WRITERS = 4
+
+
+# One thread, so that what was committed first is announced first.
+_after_commit_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="after-commit")
+_current = threading.local()
+
+
+def after_commit(function: Callable[[], Any]) -> None:
+    """Run `function` once the current write has committed (never if it rolls back).
+
+    Inside a group commit it runs on the after-commit thread, after the whole batch committed;
+    anywhere else it is Django's `transaction.on_commit`.
+    """
+    hooks = getattr(_current, "hooks", None)
+    if hooks is None:
+        transaction.on_commit(function)
+    else:
+        hooks.append(function)
+
+
+def _run_in_order(hooks: list[Callable[[], Any]]) -> None:
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:
+            # The write is committed: a missed announcement must not stop the ones after it.
+            logger.exception("An after-commit action failed")
+
+
+class _Outcome:
+    __slots__ = ("value", "error")
+
+    def __init__(self):
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class GroupCommitWriter:
+    """One per server process (per event loop): see the module docstring."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._pending: list[tuple[Callable[[], Any], asyncio.Future]] = []
+        self._flushers: set[asyncio.Task] = set()
+        self._write_in_thread = DatabaseSyncToAsync(self._write_batch, thread_sensitive=False)
+
+    async def write(self, work: Callable[[], Any]) -> Any:
+        """Run `work` in the next batch and return its result once that batch has committed."""
+        future = self._loop.create_future()
+        self._pending.append((work, future))
+        if len(self._flushers) < WRITERS:
+            flusher = self._loop.create_task(self._flush_while_pending())
+            self._flushers.add(flusher)
+            flusher.add_done_callback(self._flushers.discard)
+        return await future
+
+    async def _flush_while_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                await self._write_in_thread(batch)
+            except Exception as error:
+                # The outer transaction could not begin or commit (e.g. the database is unreachable):
+                # nothing of this batch is stored, so no session may acknowledge.
+                logger.warning("A batch of %d frames could not be committed: %r", len(batch), error)
+                _settle(batch, [_failed(error)] * len(batch))
+
+    def _write_batch(self, batch: list[tuple[Callable[[], Any], asyncio.Future]]) -> None:
+        try:
+            self._write_together(batch)
+        except Exception as error:
+            if len(batch) == 1 or isinstance(error, OperationalError | InterfaceError):
+                raise  # the database itself failed: every write of the batch is refused
+            # One write broke the batch, and nothing of it is stored: write each alone, so that only
+            # the write at fault is refused. Rare, so the common case pays no savepoint per write.
+            logger.warning("A write broke a batch of %d (%r); writing them one by one", len(batch), error)
+            for item in batch:
+                try:
+                    self._write_together([item])
+                except Exception as single_error:
+                    self._loop.call_soon_threadsafe(_settle, [item], [_failed(single_error)])
+
+    def _write_together(self, batch: list[tuple[Callable[[], Any], asyncio.Future]]) -> None:
+        """Every write of `batch` in one transaction; the sessions are released once it committed."""
+        outcomes = [_Outcome() for _ in batch]
+        hooks: list[Callable[[], Any]] = []
+        with transaction.atomic():
+            transaction.on_commit(lambda: self._loop.call_soon_threadsafe(_settle, batch, outcomes))
+            transaction.on_commit(lambda: _after_commit_thread.submit(_run_in_order, hooks))
+            _current.hooks = hooks
+            try:
+                for (work, _), outcome in zip(batch, outcomes, strict=True):
+                    outcome.value = work()
+            finally:
+                _current.hooks = None
+
+
+def _failed(error: BaseException) -> _Outcome:
+    outcome = _Outcome()
+    outcome.error = error
+    return outcome
+
+
+def _settle(batch, outcomes) -> None:
+    for (_, future), outcome in zip(batch, outcomes, strict=True):
+        if future.done():  # the session was cancelled (socket closed) while waiting
+            continue
+        if outcome.error is not None:
+            future.set_exception(outcome.error)
+        else:
+            future.set_result(outcome.value)
+
+
+_writers: dict[asyncio.AbstractEventLoop, GroupCommitWriter] = {}
+
+
+def writer() -> GroupCommitWriter:
+    """The writer of the running event loop (one per server process)."""
+    loop = asyncio.get_running_loop()
+    current = _writers.get(loop)
+    if current is None:
+        for stale in [known for known in _writers if known.is_closed()]:
+            del _writers[stale]
+        current = _writers[loop] = GroupCommitWriter(loop)
+    return current
