@@ -15,6 +15,7 @@ from chargers.models import Charger, Connector, DeviceEvent, StatusReport
 from faults import classification
 from faults.live import publish_episode_changed
 from faults.models import EpisodeChange, EpisodeKind, EpisodeReport, FaultEpisode, SiteIncident
+from faults.uptime import rollups
 from knowledgebase.vocabulary import SAFETY_CATEGORIES, Category, PhantomReason, Responsible, Severity
 
 REVIEW_EPISODE = "faults.review_episode"
@@ -30,9 +31,22 @@ def _queue(task_name: str, *args) -> None:
     transaction.on_commit(lambda: current_app.tasks[task_name].apply_async(args=args))
 
 
+# Changing any of these changes when (or whether, in the filtered figure) a port was down.
+UPTIME_FIELDS = frozenset({"opened_at", "closed_at", "is_phantom", "kind"})
+
+
+def _uptime_changed(episode: FaultEpisode, since: datetime | None = None) -> None:
+    # Written in the same transaction as the change, so a rollback leaves no stale mark behind and
+    # a committed change is never missed by the next dirty sweep.
+    start = min(moment for moment in (since, episode.opened_at) if moment is not None)
+    rollups.mark_dirty(episode.connector_id, start, episode.closed_at)
+
+
 def _changed(episode: FaultEpisode, fields: list[str], action: str, by=None, **detail) -> None:
     if fields:
         episode.save(update_fields=fields)
+    if action == "opened" or UPTIME_FIELDS.intersection(fields):
+        _uptime_changed(episode)
     _history(episode, action, by=by, **detail)
     publish_episode_changed(episode)
 
@@ -140,6 +154,9 @@ def reshape_episode(
     """Make a rebuilt episode match its replayed history: start, end, reports kept and latest codes."""
     fields = []
     opener = reports[0]
+    if episode.opened_at != opener.event_at:
+        # The days the episode no longer covers are stale too, not only the ones it now covers.
+        _uptime_changed(episode, since=min(episode.opened_at, opener.event_at))
     if episode.open_report_id != opener.pk or episode.opened_at != opener.event_at:
         episode.open_report, episode.opened_at = opener, opener.event_at
         fields += ["open_report", "opened_at"]
@@ -179,6 +196,7 @@ def discard_episode(episode: FaultEpisode, *, successor: FaultEpisode | None = N
     if successor is not None:
         episode.playbook_runs.update(episode=successor)
         _history(successor, "absorbed", episode=episode.pk, opened_at=episode.opened_at.isoformat())
+    _uptime_changed(episode)
     episode.delete()
 
 
