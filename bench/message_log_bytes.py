@@ -12,6 +12,14 @@ printing the plans so partition pruning and index use can be checked:
         .venv/bin/python bench/message_log_bytes.py --rows 1000000 --plans
 
 The log is emptied first: the script refuses to run on a database whose name lacks "bench".
+
+Measured on the 2-core development machine (PostgreSQL 15, shared with other work), 10,000,000 frames
+over 30 days (`--rows 10000000 --days 30`): 408 B per frame in all (243 heap + TOAST, 56 the
+newest-first index, 56 the (charger, unique_id) index, 32 the primary key, 23 the received_at
+index); a charger's first page of 50 in 1.9 ms (median, 6.2 ms the first time), its count in 0.9 ms,
+one hour of the whole log counted in 1.5 ms from the one partition it touches. On that log, a first
+retention run (heartbeats 7 days, the rest 25) deleted 1.8 million heartbeats from 18 days and dropped
+5 whole days in 29 s; a day's heartbeats (67,000) take 1.2 s, a run with nothing due a few ms.
 """
 
 import argparse
@@ -130,10 +138,12 @@ def fill(rows: int, chargers: int, days: int) -> float:
 
 
 def sizes() -> tuple[int, dict[str, int]]:
-    """Row count and bytes of heap (+TOAST) and of each partitioned index, summed over partitions."""
+    """Rows, partitions, and bytes of heap (+TOAST) and of each index, summed over the partitions."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {LOG}")
         count = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = %s::regclass", [LOG])
+        found_partitions = cursor.fetchone()[0]
         cursor.execute(
             "SELECT coalesce(sum(pg_table_size(inhrelid)), 0) FROM pg_inherits "
             "WHERE inhparent = %s::regclass",
@@ -149,7 +159,7 @@ def sizes() -> tuple[int, dict[str, int]]:
         )
         for name, size in cursor.fetchall():
             found[f"index {name}"] = int(size)
-    return count, found
+    return count, found_partitions, found
 
 
 def timed(sql: str, params: list, runs: int = 7) -> tuple[float, float, str]:
@@ -205,9 +215,9 @@ def main() -> None:
             f"Written in {seconds:.1f} s ({options.rows / seconds:,.0f} frames/s, "
             "one INSERT … SELECT per million)"
         )
-    count, found = sizes()
+    count, found_partitions, found = sizes()
     total = sum(found.values())
-    print(f"\n{count:,} frames in {LOG} ({len(found)} parts):")
+    print(f"\n{count:,} frames in {LOG} ({found_partitions} partitions):")
     for name, size in found.items():
         print(f"  {name:<40} {size / 2**20:9.1f} MiB  {size / max(count, 1):7.1f} B/frame")
     print(f"  {'total':<40} {total / 2**20:9.1f} MiB  {total / max(count, 1):7.1f} B/frame\n")
