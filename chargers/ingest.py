@@ -23,7 +23,7 @@ from chargers.models import (
     Transaction,
 )
 from chargers.protocol.frames import Frame, event_time, parse_timestamp
-from chargers.protocol.group_commit import after_commit
+from chargers.protocol.group_commit import after_commit, insert_with_batch, rows_waiting
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +57,13 @@ def log_frame(
     frame: Frame,
     received_at: datetime,
     error: str = "",
+    with_batch: bool = False,
 ) -> OcppMessage:
+    """`with_batch`: insert it with the rest of the group commit (for rows nothing points to)."""
     payload = frame.payload
     # The exact text is kept whenever the parsed form may not tell the whole story.
     keep_text = frame.message_type == MessageType.UNPARSEABLE or frame.is_refused or bool(error)
-    return OcppMessage.objects.create(
+    message = OcppMessage(
         charger_id=charger_id,
         received_at=received_at,
         direction=direction,
@@ -73,6 +75,11 @@ def log_frame(
         ocpp_version=version,
         error=error[:300],
     )
+    if with_batch:
+        insert_with_batch(message)
+    else:
+        message.save(force_insert=True)
+    return message
 
 
 # Retransmissions come within minutes; a charger may reuse ids after a reboot, much later.
@@ -91,6 +98,15 @@ def previous_answer(charger_id: int, frame: Frame, received_at: datetime) -> dic
     ).values_list("payload", flat=True)
     if not any(payload == frame.payload for payload in earlier):
         return None
+    for waiting in reversed(rows_waiting(OcppMessage)):
+        # Retransmitted within the same batch: the first answer is not inserted yet.
+        if (waiting.charger_id, waiting.unique_id, waiting.direction, waiting.message_type) == (
+            charger_id,
+            frame.unique_id,
+            Direction.OUT,
+            MessageType.CALLRESULT,
+        ):
+            return waiting.payload
     answer = (
         OcppMessage.objects.filter(
             charger_id=charger_id,

@@ -11,9 +11,13 @@ charger whose write failed gets an error (failures are rare: cheaper than a save
 No timer: while batches are being written the next ones gather, so a quiet server writes each frame
 at once and a busy one writes many per commit.
 
+Rows that nothing else in the batch refers to (Faultline's own answers in the message log) are
+inserted together just before the commit: one INSERT per batch instead of one per frame.
+
 What a write wants done after its commit (Celery announcements, live events) goes through
 `after_commit()`: once the batch has committed, those run in order on one thread of their own, so
-a broker round trip per frame holds neither the answers nor the next batch.
+that a broker round trip per frame does not hold up the next batch; the batch's sessions answer
+right after them (a charger's CALLRESULT still means its tasks are queued).
 """
 
 import asyncio
@@ -25,6 +29,7 @@ from typing import Any
 
 from channels.db import DatabaseSyncToAsync
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Model
 
 logger = logging.getLogger("chargers.ocpp")
 
@@ -52,6 +57,31 @@ def after_commit(function: Callable[[], Any]) -> None:
         transaction.on_commit(function)
     else:
         hooks.append(function)
+
+
+def insert_with_batch(row: Model) -> None:
+    """Insert `row` with the rest of the current batch just before it commits; at once elsewhere.
+
+    Only for rows that no other row of the batch points to: they get their primary key late.
+    """
+    rows = getattr(_current, "rows", None)
+    if rows is None:
+        row.save(force_insert=True)
+    else:
+        rows.append(row)
+
+
+def rows_waiting(model: type[Model]) -> list[Model]:
+    """The rows of `model` that the current batch will insert before it commits."""
+    return [row for row in getattr(_current, "rows", None) or () if type(row) is model]
+
+
+def _insert_waiting_rows(rows: list[Model]) -> None:
+    by_model: dict[type[Model], list[Model]] = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    for model, model_rows in by_model.items():
+        model.objects.bulk_create(model_rows)
 
 
 def _run_in_order(hooks: list[Callable[[], Any]]) -> None:
@@ -119,16 +149,16 @@ class GroupCommitWriter:
     def _write_together(self, batch: list[tuple[Callable[[], Any], asyncio.Future]]) -> None:
         """Every write of `batch` in one transaction; the sessions are released once it committed."""
         outcomes = [_Outcome() for _ in batch]
-        hooks: list[Callable[[], Any]] = []
         with transaction.atomic():
-            transaction.on_commit(lambda: self._loop.call_soon_threadsafe(_settle, batch, outcomes))
-            transaction.on_commit(lambda: _after_commit_thread.submit(_run_in_order, hooks))
-            _current.hooks = hooks
+            release = lambda: self._loop.call_soon_threadsafe(_settle, batch, outcomes)  # noqa: E731
+            transaction.on_commit(lambda: _after_commit_thread.submit(_run_in_order, [*hooks, release]))
+            _current.hooks, _current.rows = hooks, rows = [], []
             try:
                 for (work, _), outcome in zip(batch, outcomes, strict=True):
                     outcome.value = work()
+                _insert_waiting_rows(rows)
             finally:
-                _current.hooks = None
+                _current.hooks = _current.rows = None
 
 
 def _failed(error: BaseException) -> _Outcome:

@@ -163,7 +163,8 @@ class SessionMixin:
         frame = Frame(
             raw=text, message_type=message_type, unique_id=unique_id, action=action, payload=payload
         )
-        ingest.log_frame(self.charger_id, self.version, Direction.OUT, frame, timezone.now())
+        # Nothing points to an answer: it goes in with the batch's others (one INSERT per commit).
+        ingest.log_frame(self.charger_id, self.version, Direction.OUT, frame, timezone.now(), with_batch=True)
 
     def _process_call(self, frame: Frame, handler, received_at: datetime) -> str:
         check = check_payload(CALL, frame.action, frame.payload, self.version)
