@@ -13,6 +13,7 @@ to receiving its CALLRESULT (which the server sends only after the frame and its
 
 `--rate R` paces each charger at R messages per second (latency under a steady load); the default,
 0, sends the next CALL as soon as the previous one is answered (the throughput ceiling).
+`--server uvicorn --workers N` runs N server processes on the one port (Uvicorn's own workers).
 The script refuses a database whose name lacks "bench"; it deletes its own chargers afterwards.
 """
 
@@ -165,6 +166,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rate", type=float, default=0, help="messages per second per charger; 0 = unpaced")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (Uvicorn only)")
     args = parser.parse_args()
 
     database = connection.settings_dict["NAME"]
@@ -185,6 +187,9 @@ def main():
     }
     if args.server == "uvicorn":
         command = ["-m", "uvicorn", "config.asgi:application", "--port", str(port), "--log-level", "warning"]
+        command += ["--workers", str(args.workers)]
+    elif args.workers != 1:
+        sys.exit("--workers needs --server uvicorn (run several Daphnes behind a balancer instead).")
     else:
         command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
     server = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env)
@@ -201,6 +206,7 @@ def main():
         result = asyncio.run(run(f"ws://127.0.0.1:{port}", args.chargers, args.seconds, args.rate))
         result["rate_per_charger"] = args.rate or "unpaced"
         result["server"] = args.server
+        result["workers"] = args.workers
         print(json.dumps(result, indent=2))
     finally:
         server.terminate()
