@@ -15,6 +15,18 @@ from tests.chargers.conftest import CHARGER_PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def in_memory_channel_layer(settings):
+    # Each in-process test runs on its own event loop; a Redis channel layer's blocking reads would
+    # outlive that loop and stall its teardown. The Redis layer is covered by the end-to-end files.
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 def basic(charge_point_id: str, password: str) -> tuple[bytes, bytes]:
     return (b"authorization", b"Basic " + base64.b64encode(f"{charge_point_id}:{password}".encode()))
 
