@@ -79,6 +79,14 @@ class Process:
                     raise TimeoutError(f"{self.name} did not print {needle!r}:\n{self.output()}")
                 self._seen.wait(remaining)
 
+    def _started_or_stopped(self, wait) -> None:
+        # A process that never became ready must not outlive the test run holding connections.
+        try:
+            wait()
+        except BaseException:
+            self.stop()
+            raise
+
     def output(self) -> str:
         return "\n".join(self.lines)
 
@@ -127,7 +135,7 @@ class LiveServer(Process):
                 "config.asgi:application",
             ]
         super().__init__(f"{server}:{self.port}", args, env)
-        self.wait_until_listening(timeout=60)
+        self._started_or_stopped(lambda: self.wait_until_listening(timeout=60))
 
     def wait_until_listening(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -161,4 +169,4 @@ class CeleryWorker(Process):
             "--without-heartbeat",
         ]
         super().__init__("celery-worker", args, server_env(**(env_overrides or {})))
-        self.wait_for_line("ready.", timeout=60)
+        self._started_or_stopped(lambda: self.wait_for_line("ready.", timeout=60))
