@@ -37,6 +37,10 @@ def validate_opening_hours(value) -> None:
                     raise ValidationError(f"{moment!r} is not a time of day (HH:MM).") from None
 
 
+# See chargers/hashers.py; hashes made by earlier versions (Django's default) still verify.
+CHARGER_HASHER = "pbkdf2_sha256_charger"
+
+
 class Site(models.Model):
     """A place where chargers stand; its time zone sets daily report boundaries."""
 
@@ -112,7 +116,7 @@ class Charger(models.Model):
         return self.charge_point_id
 
     def set_password(self, raw_password: str | None) -> None:
-        self.password_hash = make_password(raw_password) if raw_password else ""
+        self.password_hash = make_password(raw_password, hasher=CHARGER_HASHER) if raw_password else ""
 
     def check_password(self, raw_password: str) -> bool:
         return bool(self.password_hash) and check_password(raw_password, self.password_hash)

@@ -140,3 +140,18 @@ def test_factories_build_a_charger_whose_password_is_checked():
     assert charger.check_password("a-sixteen-char-secret")
     assert not charger.check_password("wrong")
     assert (port.evse_id, port.connector_id, port.label) == (2, 2, "#2")
+
+
+def test_charger_secrets_use_the_cheaper_machine_key_hash_and_old_hashes_still_verify():
+    from django.contrib.auth.hashers import make_password
+
+    charger = Charger(charge_point_id="CP-HASH")
+    charger.set_password("a-sixteen-char-secret")
+    assert charger.password_hash.startswith("pbkdf2_sha256_charger$20000$")
+    assert charger.check_password("a-sixteen-char-secret")
+    assert not charger.check_password("a-sixteen-char-secreT")
+
+    charger.password_hash = make_password("an-older-stored-secret")  # Django's default, as stored before
+    assert charger.password_hash.startswith("pbkdf2_sha256$")
+    assert charger.check_password("an-older-stored-secret")
+    assert not charger.check_password("something-else-entirely")
