@@ -51,7 +51,7 @@ class ChargePoint16(SessionMixin, ChargePoint):
     @on(Action.meter_values)
     def on_meter_values(self, inbound, *, connector_id, meter_value, transaction_id=None, **_):
         connector = ingest.port_v16(inbound.charger_id, connector_id)
-        tx = ingest.find_transaction(inbound.charger_id, transaction_id)
+        tx = ingest.transaction_reference(inbound.charger_id, transaction_id)
         ingest.record_meter_values(inbound, connector, meter_value, tx)
         return call_result.MeterValues()
 

@@ -1,5 +1,6 @@
 """Reading frames and clocks at the parsing boundary (pure functions, no server)."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -69,3 +70,29 @@ def test_event_time_believes_the_charger_unless_it_is_in_the_future_or_never_set
     assert event_time(received + timedelta(minutes=10), received) == received
     assert event_time(datetime(1970, 1, 1, tzinfo=UTC), received) == received
     assert event_time(None, received) == received
+
+
+def test_a_valid_payload_is_left_exactly_as_the_charger_sent_it():
+    # The 2.0.1 schema gives sampledValue defaults (measurand, context, location): a check must not
+    # write them into what is logged.
+    payload = {
+        "evseId": 1,
+        "meterValue": [{"timestamp": "2026-11-21T06:00:00Z", "sampledValue": [{"value": 5}]}],
+    }
+    before = json.loads(json.dumps(payload))
+    assert check_payload(2, "MeterValues", payload, "2.0.1").ok
+    assert payload == before
+
+
+def test_the_fast_check_and_the_named_error_agree_on_what_is_invalid():
+    missing = check_payload(2, "StatusNotification", {"connectorId": 1, "status": "Available"}, "1.6")
+    assert missing.error_code == "OccurenceConstraintViolation"
+    extra = check_payload(2, "Heartbeat", {"unexpected": 1}, "2.0.1")
+    assert extra.error_code == "FormatViolation"
+    # A date that is not a date passes, as the library's own validator lets it (formats unchecked).
+    assert check_payload(
+        2,
+        "StatusNotification",
+        {"connectorId": 1, "status": "Available", "errorCode": "NoError", "timestamp": "soon"},
+        "1.6",
+    ).ok
