@@ -163,7 +163,7 @@ def _finish(command_id: int, status: str, response) -> bool:
             command = Command.objects.select_related("charger").get(pk=command_id)
             cp_id = command.charger.charge_point_id
             live.publish_on_commit(
-                [live.DASHBOARD_GROUP, live.charger_group(cp_id)],
+                [live.DASHBOARD_GROUP],
                 {
                     "event": "command.answered",
                     "command_id": command_id,

@@ -1,14 +1,17 @@
 """Live push to browsers through the channel layer: a signal for pages, never the record.
 
+Every live socket belongs to one group, the dashboard's, and every event goes to it once. A page
+that follows one charger is filtered in its own consumer (events name their charger): one send per
+event and process whatever the fleet's size, where a group per charger cost a Redis round trip per
+charger, most of them followed by nobody.
+
 `publish()` must be called after commit. With Redis every process reaches every server node. On the
 embedded default the in-memory layer lives inside the server process only, so other processes (the
 Celery worker, management commands) leave events in a small database outbox that the server relays.
 """
 
 import asyncio
-import hashlib
 import logging
-import re
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -23,18 +26,9 @@ logger = logging.getLogger(__name__)
 DASHBOARD_GROUP = "dashboard"
 OUTBOX_POLL_SECONDS = 1.0
 
-_GROUP_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _this_process_serves = False
 _server_loop: asyncio.AbstractEventLoop | None = None
 _relay_task: asyncio.Task | None = None
-
-
-def charger_group(charge_point_id: str) -> str:
-    """The live group of one charger (group names allow only a few characters and < 100 of them)."""
-    safe = _GROUP_UNSAFE.sub(lambda match: f"_{ord(match.group()):x}", charge_point_id)
-    if len(safe) > 80:
-        safe = hashlib.sha256(charge_point_id.encode()).hexdigest()[:40]
-    return f"charger.{safe}"
 
 
 def _message(event: dict) -> dict:
@@ -98,11 +92,39 @@ def _enqueue(groups: list[str], event: dict) -> None:
 
 async def _send_queued_forever(queue: asyncio.Queue) -> None:
     while True:
-        groups, event = await queue.get()
+        # Everything queued meanwhile goes out together: one channel-layer message per group
+        # (the groups at once) rather than one per event and group, which under load cost more
+        # than the sender could keep up with.
+        drained = [await queue.get()]
+        while not queue.empty() and len(drained) < SEND_BATCH:
+            drained.append(queue.get_nowait())
+        by_group: dict[str, list[dict]] = {}
+        for groups, event in drained:
+            for group in groups:
+                by_group.setdefault(group, []).append(event)
         try:
-            await _send_to_groups(groups, event)
+            await _send_batches(by_group)
         except Exception:
-            logger.exception("Could not publish live event %s", event.get("event"))
+            logger.exception("Could not publish %d live events", len(drained))
+
+
+SEND_BATCH = 500
+
+
+async def _send_batches(by_group: dict[str, list[dict]]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    sends = [
+        layer.group_send(group, _message(events[0]) if len(events) == 1 else _batch_message(events))
+        for group, events in by_group.items()
+    ]
+    for start in range(0, len(sends), 64):
+        await asyncio.gather(*sends[start : start + 64])
+
+
+def _batch_message(events: list[dict]) -> dict:
+    return {"type": "live.events", "events": events}
 
 
 def publish_on_commit(groups: list[str], event: dict) -> None:

@@ -37,8 +37,7 @@ class _Push:
         )
         if episode is None:
             return
-        groups = [live.DASHBOARD_GROUP, live.charger_group(episode.charger.charge_point_id)]
-        live.publish(groups, episode_event(episode))
+        live.publish([live.DASHBOARD_GROUP], episode_event(episode))
 
 
 def publish_episode_changed(episode: FaultEpisode) -> None:

@@ -8,7 +8,7 @@ per port with a row lock.
 import logging
 from datetime import datetime, timedelta
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -104,6 +104,23 @@ def charger_booted(charger_id: int, boot_at: str) -> None:
             charger_id=charger_id, kind=EpisodeKind.FAULT, opened_at__range=(moment - window, moment + window)
         ).values_list("pk", flat=True)
     )
+
+
+@shared_task(name=announce.ANNOUNCEMENTS, time_limit=600, soft_time_limit=540)
+def announcements(entries: list) -> None:
+    """A committed batch's announcements, in order, in this worker: one broker message for them all.
+
+    Each runs as its own task would (its own transactions); one that fails is logged and the rest go on.
+    """
+    for name, args in entries:
+        task = current_app.tasks.get(name)
+        if task is None or name == announce.ANNOUNCEMENTS:
+            log.error("Announcement of an unknown task %r ignored", name)
+            continue
+        try:
+            task(*args)
+        except Exception:
+            log.exception("Announced task %s%r failed", name, tuple(args))
 
 
 # --- Judgement of one episode ------------------------------------------------------------------

@@ -76,13 +76,30 @@ def test_a_signed_in_browser_sees_a_status_change_and_the_charger_going_online(
     browser.close()
 
 
-def test_a_browser_may_follow_one_charger(live_server_process, session_cookie):
+def test_a_browser_may_follow_one_charger_and_gets_only_its_events_once(live_server_process, session_cookie):
     browser = browser_socket(live_server_process, session_cookie)
     browser.send(json.dumps({"subscribe": "charger", "charge_point_id": "CP / odd #1"}))
     assert json.loads(browser.recv(timeout=15)) == {"subscribed": "CP / odd #1"}
-    # Published from this process (as a Celery worker would) through the shared Redis layer.
-    live.publish([live.charger_group("CP / odd #1")], {"event": "command.answered", "command_id": 7})
-    assert next_event(browser, "command.answered")["command_id"] == 7
+    # Published from this process (as a Celery worker would) through the shared Redis layer: another
+    # charger's event, then the followed one's, then a marker that closes the sequence.
+    for command_id, charge_point_id in [(6, "CP-OTHER"), (7, "CP / odd #1"), (8, "CP / odd #1")]:
+        live.publish(
+            [live.DASHBOARD_GROUP],
+            {"event": "command.answered", "command_id": command_id, "charge_point_id": charge_point_id},
+        )
+    received = [next_event(browser, "command.answered")["command_id"] for _ in range(2)]
+    assert received == [7, 8]  # the other charger's is left out, and nothing arrives twice
     browser.send(json.dumps({"subscribe": "everything"}))
     assert "error" in json.loads(browser.recv(timeout=15))
+    browser.close()
+
+
+def test_a_dashboard_browser_gets_every_chargers_events(live_server_process, session_cookie):
+    browser = browser_socket(live_server_process, session_cookie)
+    for command_id, charge_point_id in [(1, "CP-A"), (2, "CP-B")]:
+        live.publish(
+            [live.DASHBOARD_GROUP],
+            {"event": "command.answered", "command_id": command_id, "charge_point_id": charge_point_id},
+        )
+    assert [next_event(browser, "command.answered")["command_id"] for _ in range(2)] == [1, 2]
     browser.close()

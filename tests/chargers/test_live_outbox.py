@@ -34,7 +34,7 @@ def test_a_worker_without_redis_writes_to_the_outbox(worker_process):
 
 def test_with_redis_nothing_goes_to_the_outbox(worker_process):
     live.publish(
-        [live.charger_group("CP-2")], {"event": "charger.online", "charge_point_id": "CP-2", "online": False}
+        [live.DASHBOARD_GROUP], {"event": "charger.online", "charge_point_id": "CP-2", "online": False}
     )
     assert not LiveOutbox.objects.exists()
 
@@ -45,23 +45,15 @@ async def test_the_server_relays_the_outbox_to_its_channel_layer_and_empties_it(
     with override_settings(**EMBEDDED):
         layer = get_channel_layer()
         browser = await layer.new_channel()
-        await layer.group_add(live.charger_group("CP 3"), browser)
+        await layer.group_add(live.DASHBOARD_GROUP, browser)
         event = {
             "event": "command.answered",
             "command_id": 3,
             "charge_point_id": "CP 3",
             "status": "answered",
         }
-        await database_sync_to_async(live.publish)([live.charger_group("CP 3")], event)
+        await database_sync_to_async(live.publish)([live.DASHBOARD_GROUP], event)
         assert await live.relay_outbox_once() == 1
         assert await layer.receive(browser) == {"type": "live.event", "event": event}
         assert await live.relay_outbox_once() == 0
     assert not await database_sync_to_async(LiveOutbox.objects.exists)()
-
-
-def test_group_names_are_safe_for_any_charge_point_id():
-    assert live.charger_group("CP-1") == "charger.CP-1"
-    odd = live.charger_group("Depot #3/ä")
-    assert odd.startswith("charger.") and all(c.isalnum() or c in "._-" for c in odd)
-    assert live.charger_group("Depot #3/ä") != live.charger_group("Depot #3/a")
-    assert len(live.charger_group("x" * 200)) < 100
