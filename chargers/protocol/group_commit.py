@@ -11,13 +11,23 @@ charger whose write failed gets an error (failures are rare: cheaper than a save
 No timer: while batches are being written the next ones gather, so a quiet server writes each frame
 at once and a busy one writes many per commit.
 
-Rows that nothing else in the batch refers to (Faultline's own answers in the message log) are
-inserted together just before the commit: one INSERT per batch instead of one per frame.
+Round trips are what a batch costs, so a write does as few of its own as it can:
+
+- rows handed to `insert_with_batch()` (the message log, status reports, meter readings) are
+  inserted together just before the commit, one INSERT per table per batch; on PostgreSQL a log row
+  takes its id from a block the batch reserves (chargers.ingest.log_frame) so that rows pointing to it
+  can wait for the batch too;
+- what several writes of a batch would each look up (is this CALL a retransmission?) is looked up
+  once for the whole batch through `batch_memo()`, from the keys the writes were queued with.
 
 What a write wants done after its commit (Celery announcements, live events) goes through
-`after_commit()`: once the batch has committed, those run in order on one thread of their own, so
-that a broker round trip per frame does not hold up the next batch; the batch's sessions answer
-right after them (a charger's CALLRESULT still means its tasks are queued).
+`after_commit()`: once the batch has committed, those run in order on one thread of their own, and
+the batch's announcements leave as one Celery message (chargers.announce.gathered); the batch's
+sessions answer right after them (a charger's CALLRESULT still means its tasks are queued).
+
+One writer thread: the database work of a process is a single stream of batches. Several threads
+would only take turns on the interpreter lock, each round trip waiting for the event loop to let go
+of it, and batches gather more frames while one is being written.
 """
 
 import asyncio
@@ -31,14 +41,16 @@ from channels.db import DatabaseSyncToAsync
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Model
 
+from chargers import announce
+from chargers.protocol.bulk_insert import insert_rows
+
 logger = logging.getLogger("chargers.ocpp")
 
 # Enough to amortise the commit; small enough that one batch stays well under the latency target.
-MAX_BATCH = 128
-# Batches written at the same time: each waits on PostgreSQL round trips most of its time, and the
-# waits of several overlap. Batches never share a charger (a session has one write in flight), so
-# they lock disjoint rows.
-WRITERS = 4
+MAX_BATCH = 256
+# Batches written at the same time (see the module docstring for why one). Batches never share a
+# charger (a session has one write in flight), so they would lock disjoint rows.
+WRITERS = 1
 
 
 # One thread, so that what was committed first is announced first.
@@ -71,9 +83,57 @@ def insert_with_batch(row: Model) -> None:
         rows.append(row)
 
 
+def insert_all_with_batch(rows: list[Model]) -> None:
+    """`insert_with_batch` for several rows of one model (one bulk INSERT outside a batch)."""
+    waiting = getattr(_current, "rows", None)
+    if waiting is None:
+        if rows:
+            type(rows[0]).objects.bulk_create(rows)
+    else:
+        waiting.extend(rows)
+
+
 def rows_waiting(model: type[Model]) -> list[Model]:
     """The rows of `model` that the current batch will insert before it commits."""
     return [row for row in getattr(_current, "rows", None) or () if type(row) is model]
+
+
+def in_batch() -> bool:
+    return getattr(_current, "rows", None) is not None
+
+
+def batch_keys(kind: str) -> set[Any]:
+    """The keys of this kind the current batch's writes were queued with (see GroupCommitWriter.write)."""
+    keys = getattr(_current, "keys", None) or {}
+    return keys.get(kind, set())
+
+
+def batch_memo(name: str, compute: Callable[[], Any]) -> Any:
+    """`compute()` once per batch (each time outside one): for lookups every write of it would repeat."""
+    memo = getattr(_current, "memo", None)
+    if memo is None:
+        return compute()
+    if name not in memo:
+        memo[name] = compute()
+    return memo[name]
+
+
+_failure_listeners: list[Callable[[], None]] = []
+
+
+def on_batch_failure(listener: Callable[[], None]) -> None:
+    """Call `listener` whenever a batch fails (e.g. to forget cached rows that may be gone)."""
+    _failure_listeners.append(listener)
+
+
+def at_batch_end(function: Callable[[], Any]) -> None:
+    """Run `function` once, after the batch's writes and before its rows are inserted (e.g. to apply
+    in one statement what the writes gathered); at once outside a batch."""
+    finishers = getattr(_current, "finishers", None)
+    if finishers is None:
+        function()
+    elif function not in finishers:
+        finishers.append(function)
 
 
 def _insert_waiting_rows(rows: list[Model]) -> None:
@@ -81,16 +141,21 @@ def _insert_waiting_rows(rows: list[Model]) -> None:
     for row in rows:
         by_model.setdefault(type(row), []).append(row)
     for model, model_rows in by_model.items():
-        model.objects.bulk_create(model_rows)
+        insert_rows(model, model_rows)
 
 
-def _run_in_order(hooks: list[Callable[[], Any]]) -> None:
-    for hook in hooks:
-        try:
-            hook()
-        except Exception:
-            # The write is committed: a missed announcement must not stop the ones after it.
-            logger.exception("An after-commit action failed")
+def _run_in_order(hooks: list[Callable[[], Any]], release: Callable[[], Any]) -> None:
+    try:
+        with announce.gathered():
+            for hook in hooks:
+                try:
+                    hook()
+                except Exception:
+                    # The write is committed: a missed announcement must not stop the ones after it.
+                    logger.exception("An after-commit action failed")
+    except Exception:
+        logger.exception("The batch's announcements could not be sent")
+    release()
 
 
 class _Outcome:
@@ -106,35 +171,45 @@ class GroupCommitWriter:
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self._loop = loop
-        self._pending: list[tuple[Callable[[], Any], asyncio.Future]] = []
+        self._pending: list[tuple[Callable[[], Any], asyncio.Future, Any]] = []
         self._flushers: set[asyncio.Task] = set()
         self._write_in_thread = DatabaseSyncToAsync(self._write_batch, thread_sensitive=False)
 
-    async def write(self, work: Callable[[], Any]) -> Any:
-        """Run `work` in the next batch and return its result once that batch has committed."""
+    async def write(self, work: Callable[[], Any], key: Any = None) -> Any:
+        """Run `work` in the next batch and return its result once that batch has committed.
+
+        `key` (optional), a pair (kind, value), tells the batch what `work` will look up, so that
+        one query serves all the writes of that kind (see batch_keys and batch_memo).
+        """
         future = self._loop.create_future()
-        self._pending.append((work, future))
+        self._pending.append((work, future, key))
         if len(self._flushers) < WRITERS:
-            flusher = self._loop.create_task(self._flush_while_pending())
-            self._flushers.add(flusher)
-            flusher.add_done_callback(self._flushers.discard)
+            self._flushers.add(self._loop.create_task(self._flush_while_pending()))
         return await future
 
     async def _flush_while_pending(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            try:
-                await self._write_in_thread(batch)
-            except Exception as error:
-                # The outer transaction could not begin or commit (e.g. the database is unreachable):
-                # nothing of this batch is stored, so no session may acknowledge.
-                logger.warning("A batch of %d frames could not be committed: %r", len(batch), error)
-                _settle(batch, [_failed(error)] * len(batch))
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                try:
+                    await self._write_in_thread(batch)
+                except Exception as error:
+                    # The outer transaction could not begin or commit (e.g. the database is
+                    # unreachable): nothing of this batch is stored, so no session may acknowledge.
+                    logger.warning("A batch of %d frames could not be committed: %r", len(batch), error)
+                    _settle(batch, [_failed(error)] * len(batch))
+        finally:
+            # Gone from the set in the same step that found nothing pending, not in a done-callback
+            # one loop turn later: a session woken by this batch may queue its next write before
+            # such a callback ran, see a flusher that has already stopped and wait forever.
+            self._flushers.discard(asyncio.current_task())
 
-    def _write_batch(self, batch: list[tuple[Callable[[], Any], asyncio.Future]]) -> None:
+    def _write_batch(self, batch: list[tuple[Callable[[], Any], asyncio.Future, Any]]) -> None:
         try:
             self._write_together(batch)
         except Exception as error:
+            for listener in _failure_listeners:
+                listener()
             if len(batch) == 1 or isinstance(error, OperationalError | InterfaceError):
                 raise  # the database itself failed: every write of the batch is refused
             # One write broke the batch, and nothing of it is stored: write each alone, so that only
@@ -146,19 +221,27 @@ class GroupCommitWriter:
                 except Exception as single_error:
                     self._loop.call_soon_threadsafe(_settle, [item], [_failed(single_error)])
 
-    def _write_together(self, batch: list[tuple[Callable[[], Any], asyncio.Future]]) -> None:
+    def _write_together(self, batch: list[tuple[Callable[[], Any], asyncio.Future, Any]]) -> None:
         """Every write of `batch` in one transaction; the sessions are released once it committed."""
         outcomes = [_Outcome() for _ in batch]
         with transaction.atomic():
             release = lambda: self._loop.call_soon_threadsafe(_settle, batch, outcomes)  # noqa: E731
-            transaction.on_commit(lambda: _after_commit_thread.submit(_run_in_order, [*hooks, release]))
-            _current.hooks, _current.rows = hooks, rows = [], []
+            transaction.on_commit(lambda: _after_commit_thread.submit(_run_in_order, hooks, release))
+            hooks, rows = [], []
+            _current.hooks, _current.rows, _current.memo = hooks, rows, {}
+            _current.keys = keys = {}
+            for _, _, key in batch:
+                if key is not None:
+                    keys.setdefault(key[0], set()).add(key[1])
+            _current.finishers = finishers = []
             try:
-                for (work, _), outcome in zip(batch, outcomes, strict=True):
+                for (work, _, _), outcome in zip(batch, outcomes, strict=True):
                     outcome.value = work()
+                for finish in finishers:
+                    finish()
                 _insert_waiting_rows(rows)
             finally:
-                _current.hooks = _current.rows = None
+                _current.hooks = _current.rows = _current.memo = _current.keys = _current.finishers = None
 
 
 def _failed(error: BaseException) -> _Outcome:
@@ -168,7 +251,7 @@ def _failed(error: BaseException) -> _Outcome:
 
 
 def _settle(batch, outcomes) -> None:
-    for (_, future), outcome in zip(batch, outcomes, strict=True):
+    for (_, future, _), outcome in zip(batch, outcomes, strict=True):
         if future.done():  # the session was cancelled (socket closed) while waiting
             continue
         if outcome.error is not None:

@@ -29,6 +29,14 @@ class DatabaseProxy:
         with self._lock:
             listener, self._listener = self._listener, None
             sockets, self._sockets = self._sockets, []
+        if listener is None:
+            return
+        # Closing alone leaves a socket that a thread is blocked accepting on still listening:
+        # shutting it down wakes that thread and refuses new connections at once.
+        try:
+            listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         listener.close()
         for sock in sockets:
             try:

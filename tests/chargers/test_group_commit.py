@@ -80,3 +80,25 @@ async def test_after_commit_actions_run_in_order_and_only_for_writes_that_commit
 
     assert await asyncio.to_thread(last_ran.wait, 10)
     assert ran == ["first", "last"]
+
+
+async def test_a_write_queued_as_soon_as_the_previous_batch_released_its_caller_is_still_written():
+    """A session that writes twice in a row (admission, then the opened socket) is woken by its
+    first batch's commit, which may happen before the writer noticed it had nothing left to do.
+    Its second write must start a new batch rather than wait for a writer that has stopped."""
+    writer = group_commit.GroupCommitWriter(asyncio.get_running_loop())
+
+    async def release_then_return(batch):
+        # The release (from the after-commit thread) lands before the writer thread returns.
+        outcomes = []
+        for work, _, _ in batch:
+            outcomes.append(group_commit._Outcome())
+            outcomes[-1].value = work()
+        group_commit._settle(batch, outcomes)
+
+    writer._write_in_thread = release_then_return
+
+    async def two_writes_in_a_row():
+        return await writer.write(lambda: "admitted"), await writer.write(lambda: "recorded")
+
+    assert await asyncio.wait_for(two_writes_in_a_row(), timeout=5) == ("admitted", "recorded")
