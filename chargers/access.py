@@ -3,18 +3,24 @@
 Refusals happen before the WebSocket is accepted and are logged with their reason.
 """
 
+import asyncio
 import base64
 import binascii
+import hashlib
+import hmac
 import logging
 import threading
 import time
 from dataclasses import dataclass
 
 import redis
+import redis.asyncio
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from chargers.models import Charger, OcppVersion, RegistrationState
+from chargers.protocol import group_commit
 
 logger = logging.getLogger("chargers.access")
 
@@ -68,27 +74,37 @@ class ConnectionThrottle:
         self._local: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
         self._redis = None
+        self._warned_at = -1e9
 
-    def _client(self):
-        if self._redis is None:
-            self._redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-        return self._redis
+    def _client(self) -> redis.asyncio.Redis:
+        # One client per event loop (a server process has one; tests start several). A few
+        # connections, waited for when busy: a storm's thousands of attempts must not each open one.
+        loop = asyncio.get_running_loop()
+        if self._redis is None or self._redis[0] is not loop:
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
+                settings.REDIS_URL, max_connections=8, timeout=10, socket_timeout=5
+            )
+            self._redis = (loop, redis.asyncio.Redis(connection_pool=pool))
+        return self._redis[1]
 
-    def attempt(self, charge_point_id: str) -> int:
-        """Record an attempt; returns the attempts in the current window, this one included."""
+    async def attempt(self, charge_point_id: str) -> int:
+        """Record an attempt; returns the attempts in the current window, this one included.
+
+        Asynchronous: a reconnect storm's thousands of attempts wait on Redis together, not in turn.
+        """
         window = settings.OCPP_THROTTLE_WINDOW
         if settings.REDIS_URL:
             # The channel layer's prefix keeps installations sharing one Redis apart.
             prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "faultline")
             key = f"{prefix}:ocpp-attempts:{int(time.time() // window)}:{charge_point_id}"
             try:
-                pipe = self._client().pipeline()
-                pipe.incr(key)
-                pipe.expire(key, window)
-                count, _ = pipe.execute()
+                async with self._client().pipeline(transaction=False) as pipe:
+                    count, _ = await pipe.incr(key).expire(key, window).execute()
                 return int(count)
-            except redis.RedisError:
-                logger.warning("Connection throttle unavailable (Redis); counting in this process")
+            except redis.RedisError as error:
+                if time.monotonic() - self._warned_at > 60:  # once a minute, not once per attempt
+                    self._warned_at = time.monotonic()
+                    logger.warning("Connection throttle unavailable (%r); counting in this process", error)
         with self._lock:
             started, count = self._local.get(charge_point_id, (time.monotonic(), 0))
             if time.monotonic() - started > window:
@@ -103,25 +119,29 @@ throttle = ConnectionThrottle()
 # --- Admission ----------------------------------------------------------------------------------
 
 
-def admit(charge_point_id: str, offered_subprotocols: list[str], authorization: bytes | None) -> Admission:
-    """Decide whether this connection attempt becomes a charger session."""
-    subprotocol = choose_subprotocol(offered_subprotocols)
+async def admit(charge_point_id: str, offered: list[str], authorization: bytes | None) -> Admission:
+    """Decide whether this connection attempt becomes a charger session.
+
+    The charger is looked up in the process's group commit (the attempts of a reconnect storm
+    share one query per batch); a password is checked in a thread of its own, and a password
+    that was checked before is recognised without the slow hash (see `_password_matches`).
+    """
+    subprotocol = choose_subprotocol(offered)
     if not subprotocol:
-        return _refuse(charge_point_id, f"no acceptable subprotocol among {offered_subprotocols!r}")
+        return _refuse(charge_point_id, f"no acceptable subprotocol among {offered!r}")
     if not charge_point_id or ":" in charge_point_id or len(charge_point_id) > 48:
         return _refuse(charge_point_id, "the charge point id is empty, too long or contains ':'")
-    attempts = throttle.attempt(charge_point_id)
+    attempts = await throttle.attempt(charge_point_id)
     if attempts > settings.OCPP_THROTTLE_ATTEMPTS:
         return _refuse(
             charge_point_id,
             f"throttled: {attempts} connection attempts within {settings.OCPP_THROTTLE_WINDOW} s",
         )
-    charger = Charger.objects.filter(charge_point_id=charge_point_id).first()
+    charger = await group_commit.writer().write(
+        lambda: _charger_to_admit(charge_point_id), key=("charger", charge_point_id)
+    )
     if charger is None:
-        if not settings.OCPP_ACCEPT_UNKNOWN_CHARGERS:
-            return _refuse(charge_point_id, "unknown charge point id")
-        charger = _register_pending(charge_point_id)
-        logger.info("Registered unknown charger %s as pending", charge_point_id)
+        return _refuse(charge_point_id, "unknown charge point id")
     if charger.registration_state == RegistrationState.REJECTED or charger.decommissioned_at:
         return _refuse(charge_point_id, "the charger is rejected or decommissioned")
     if charger.requires_password:
@@ -131,7 +151,7 @@ def admit(charge_point_id: str, offered_subprotocols: list[str], authorization: 
         username, password = credentials
         if username != charge_point_id:
             return _refuse(charge_point_id, f"Basic auth user {username!r} is not the charge point id")
-        if not charger.check_password(password):
+        if not await sync_to_async(_password_matches, thread_sensitive=False)(charger, password):
             return _refuse(charge_point_id, "wrong password")
     return Admission(
         charge_point_id=charge_point_id,
@@ -141,6 +161,50 @@ def admit(charge_point_id: str, offered_subprotocols: list[str], authorization: 
         vendor=charger.vendor,
         model=charger.model,
     )
+
+
+_ADMISSION_FIELDS = ("id", "charge_point_id", "registration_state", "decommissioned_at", "password_hash")
+_ADMISSION_FIELDS += ("vendor", "model")
+
+
+def _charger_to_admit(charge_point_id: str) -> Charger | None:
+    """The charger of this id (in a group commit: one query for every attempt of the batch); an
+    unknown id is registered as pending when unknown chargers are accepted, else None."""
+    wanted = group_commit.batch_keys("charger") or {charge_point_id}
+    known = group_commit.batch_memo(
+        "chargers_to_admit",
+        lambda: {
+            charger.charge_point_id: charger
+            for charger in Charger.objects.filter(charge_point_id__in=wanted).only(*_ADMISSION_FIELDS)
+        },
+    )
+    charger = known.get(charge_point_id)
+    if charger is None and charge_point_id not in wanted:
+        charger = Charger.objects.filter(charge_point_id=charge_point_id).only(*_ADMISSION_FIELDS).first()
+    if charger is None and settings.OCPP_ACCEPT_UNKNOWN_CHARGERS:
+        charger = _register_pending(charge_point_id)
+        logger.info("Registered unknown charger %s as pending", charge_point_id)
+    return charger
+
+
+# Passwords already checked against each charger's stored hash, as a keyed digest: the slow hash
+# is what protects a stolen database, but paying it again on each of a storm's thousands of
+# reconnects would spend the storm hashing. A changed stored hash (new password) misses the cache.
+_checked_passwords: dict[int, tuple[str, bytes]] = {}
+_CHECKED_LIMIT = 100_000
+
+
+def _password_matches(charger: Charger, password: str) -> bool:
+    digest = hmac.new(settings.SECRET_KEY.encode(), password.encode(), hashlib.sha256).digest()
+    remembered = _checked_passwords.get(charger.pk)
+    if remembered is not None and remembered[0] == charger.password_hash:
+        return hmac.compare_digest(remembered[1], digest)
+    if not charger.check_password(password):
+        return False
+    if len(_checked_passwords) >= _CHECKED_LIMIT:
+        _checked_passwords.clear()
+    _checked_passwords[charger.pk] = (charger.password_hash, digest)
+    return True
 
 
 def _refuse(charge_point_id: str, reason: str) -> Admission:

@@ -7,13 +7,14 @@ Both authenticate before accept(). The charger consumer only moves text between 
 import asyncio
 import logging
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from chargers import access, commands, connectivity, live
+from chargers import access, commands, connectivity, ingest, live
 from chargers.models import OcppVersion
-from chargers.protocol.session import in_database_thread
+from chargers.protocol import group_commit
 from chargers.protocol.v16 import ChargePoint16
 from chargers.protocol.v201 import ChargePoint201
 
@@ -48,7 +49,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         self.command_tasks: set[asyncio.Task] = set()
         charge_point_id = self.scope["url_route"]["kwargs"]["charge_point_id"]
         headers = dict(self.scope.get("headers", []))
-        admission = await in_database_thread(access.admit)(
+        admission = await access.admit(
             charge_point_id, self.scope.get("subprotocols", []), headers.get(b"authorization")
         )
         if admission.refused:
@@ -61,13 +62,29 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         )
         self.charge_point.setup_session(admission.charger_id, admission.vendor, admission.model)
         # Recorded before the handshake completes, so that a charger never talks to a node that
-        # does not yet know it holds the socket.
-        await in_database_thread(connectivity.connected)(
-            admission.charger_id, self.channel_name, timezone.now(), admission.version
-        )
+        # does not yet know it holds the socket. With the frames' group commit: a reconnect storm
+        # records its thousands of sockets in a few transactions.
+        opened_at = timezone.now()
+
+        def record_opening():
+            connectivity.connected(admission.charger_id, self.channel_name, opened_at, admission.version)
+            # Its frames will name its ports: looked up now, with the other chargers connecting.
+            ingest.remember_ports(admission.charger_id)
+
+        await group_commit.writer().write(record_opening)
+        self.charge_point.connection_recorded(opened_at)
         await self.accept(subprotocol=admission.subprotocol)
         self.reader = asyncio.create_task(self.charge_point.start())
         logger.info("%s connected (%s)", charge_point_id, admission.subprotocol)
+
+    async def dispatch(self, message):
+        # Channels hops to a thread before every message to close stale database connections. This
+        # consumer never uses the database on the event loop (its work runs in threads that manage
+        # their connections), and a hop per frame would cost more than storing the frame.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.charge_point is not None:
@@ -79,8 +96,9 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         for task in [self.reader, *self.command_tasks]:
             if task is not None:
                 task.cancel()
-        await in_database_thread(connectivity.disconnected)(
-            self.charge_point.charger_id, self.channel_name, timezone.now()
+        closed_at = timezone.now()
+        await group_commit.writer().write(
+            lambda: connectivity.disconnected(self.charge_point.charger_id, self.channel_name, closed_at)
         )
         logger.info("%s disconnected (code %s)", self.charge_point.id, code)
 
@@ -93,7 +111,11 @@ class ChargerConsumer(AsyncWebsocketConsumer):
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
-    """`/ws/live/`: a signed-in browser receives live events (dashboard, or one charger on request)."""
+    """`/ws/live/`: a signed-in browser receives live events: the whole fleet's, or once it asks
+    for one charger (or several), only theirs."""
+
+    following: set[str] | None = None  # charge point ids; None: the whole fleet
+    joined = False
 
     async def connect(self):
         live.serve_from_this_process()
@@ -101,8 +123,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close()
             return
-        self.groups_joined = {live.DASHBOARD_GROUP}
         await self.channel_layer.group_add(live.DASHBOARD_GROUP, self.channel_name)
+        self.joined = True
         await self.accept()
 
     async def receive_json(self, content, **kwargs):
@@ -113,14 +135,22 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(charge_point_id, str) or not charge_point_id:
             await self.send_json({"error": "charge_point_id must be a non-empty string."})
             return
-        group = live.charger_group(charge_point_id)
-        self.groups_joined.add(group)
-        await self.channel_layer.group_add(group, self.channel_name)
+        self.following = (self.following or set()) | {charge_point_id}
         await self.send_json({"subscribed": charge_point_id})
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", ()):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.joined:
+            await self.channel_layer.group_discard(live.DASHBOARD_GROUP, self.channel_name)
+
+    def _wants(self, event: dict) -> bool:
+        return self.following is None or event.get("charge_point_id") in self.following
 
     async def live_event(self, message):
-        await self.send_json(message["event"])
+        if self._wants(message["event"]):
+            await self.send_json(message["event"])
+
+    async def live_events(self, message):
+        """Several events published together (see chargers.live): each is its own WebSocket message."""
+        for event in message["events"]:
+            if self._wants(event):
+                await self.send_json(event)

@@ -8,6 +8,7 @@ decorated with the library's `@on`; they run inside that atomic block.
 """
 
 import asyncio
+import functools
 import json
 import logging
 from dataclasses import replace
@@ -55,6 +56,10 @@ class SessionMixin:
         self.vendor = vendor
         self.model = model
         self._last_seen_written: datetime | None = None
+
+    def connection_recorded(self, at: datetime) -> None:
+        """The socket's opening wrote last_seen_at: the first frames need not write it again."""
+        self._last_seen_written = at
 
     @property
     def version(self) -> str:
@@ -119,7 +124,10 @@ class SessionMixin:
                 f"{frame.action} is not handled by this central system",
                 received_at,
             )
-        return await _committed(self._process_call, frame, handler, received_at)
+        return await group_commit.writer().write(
+            lambda: self._process_call(frame, handler, received_at),
+            key=("call", ingest.call_key(self.charger_id, frame)),
+        )
 
     # --- Writing (in the database thread) ----------------------------------------------------
 
@@ -194,7 +202,7 @@ class SessionMixin:
                 received_at=received_at,
                 nonconforming=nonconforming,
             )
-            result = handler(inbound, **camel_to_snake_case(frame.payload))
+            result = handler(inbound, **snake_case_keys(frame.payload))
             payload = snake_to_camel_case(remove_nones(serialize_as_dict(result)))
             response_check = check_payload(CALLRESULT, frame.action, payload, self.version)
             if not response_check.ok:
@@ -234,6 +242,28 @@ class SessionMixin:
                 "details": response.error_details,
             }
         return "result", response.payload
+
+
+def snake_case_keys(data):
+    """The library's camelCase → snake_case conversion of every key, each key converted once per
+    process (two regular expressions per key of every frame added up)."""
+    kind = type(data)
+    if kind is dict:
+        return {
+            _snake_key(key): value if type(value) not in _NESTED else snake_case_keys(value)
+            for key, value in data.items()
+        }
+    if kind is list:
+        return [value if type(value) not in _NESTED else snake_case_keys(value) for value in data]
+    return data
+
+
+_NESTED = (dict, list)  # json.loads builds exactly these: no subclasses to allow for
+
+
+@functools.lru_cache(maxsize=4096)
+def _snake_key(key: str) -> str:
+    return next(iter(camel_to_snake_case({key: None})))
 
 
 async def _committed(write, *args):

@@ -75,3 +75,28 @@ async def test_the_live_feed_refuses_anonymous_browsers():
     communicator = WebsocketCommunicator(application, "/ws/live/", headers=[(b"origin", b"http://localhost")])
     connected, _ = await communicator.connect(timeout=10)
     assert connected is False
+
+
+async def test_live_events_published_together_reach_a_browser_one_message_each(operator):
+    from channels.layers import get_channel_layer
+
+    from chargers import live
+    from chargers.consumers import LiveConsumer
+
+    browser = WebsocketCommunicator(LiveConsumer.as_asgi(), "/ws/live/")
+    browser.scope["user"] = operator
+    connected, _ = await browser.connect()
+    assert connected
+    first = {"event": "connector.status", "charge_point_id": "CP-1", "status": "Faulted"}
+    second = {"event": "connector.status", "charge_point_id": "CP-2", "status": "Available"}
+    # What the sender does with everything queued at once: one channel-layer message per group.
+    layer = get_channel_layer()
+    observer = await layer.new_channel()
+    await layer.group_add(live.DASHBOARD_GROUP, observer)
+
+    await live._send_batches({live.DASHBOARD_GROUP: [first, second]})
+
+    assert (await layer.receive(observer)) == {"type": "live.events", "events": [first, second]}
+    assert await browser.receive_json_from(timeout=5) == first
+    assert await browser.receive_json_from(timeout=5) == second
+    await browser.disconnect()

@@ -132,6 +132,11 @@ class LiveServer(Process):
                 "127.0.0.1",
                 "-p",
                 str(self.port),
+                # Daphne drops a socket its application has not accepted within 5 s, without an
+                # HTTP answer; on a machine busy with the rest of the suite a connect can take
+                # longer. Production advice is the same for reconnect storms (README).
+                "--websocket_connect_timeout",
+                "30",
                 "config.asgi:application",
             ]
         super().__init__(f"{server}:{self.port}", args, env)
