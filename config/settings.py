@@ -277,6 +277,9 @@ OCPP_HEARTBEAT_INTERVAL = env_int("OCPP_HEARTBEAT_INTERVAL", 300, minimum=1)
 OCPP_OFFLINE_GRACE = env_int("OCPP_OFFLINE_GRACE", 120, minimum=0)
 # Seconds to wait for a charger's answer to a remote command.
 OCPP_COMMAND_TIMEOUT = env_int("OCPP_COMMAND_TIMEOUT", 30, minimum=1)
+# Allocations between two young garbage collections in a server process (config/asgi.py); 0 leaves
+# Python's default (700).
+SERVER_GC_THRESHOLD = env_int("SERVER_GC_THRESHOLD", 50_000, minimum=0)
 # Base URL used in links of alerts and digests.
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

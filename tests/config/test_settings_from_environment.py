@@ -69,3 +69,30 @@ def test_deploy_check_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+GC_PROBE = "import gc, config.asgi; print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+
+
+def server_collector(threshold: str | None) -> str:
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SERVER_GC_THRESHOLD"}
+    }
+    env.update({"DEBUG": "1", "FAULTLINE_VAR_DIR": str(ROOT / "var" / "settings-test")})
+    if threshold is not None:
+        env["SERVER_GC_THRESHOLD"] = threshold
+    result = subprocess.run(
+        [sys.executable, "-c", GC_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_a_server_process_collects_garbage_less_often_and_freezes_what_it_loaded():
+    assert server_collector(None) == ["50000", "True"]
+    assert server_collector("12345") == ["12345", "True"]
+
+
+def test_a_zero_gc_threshold_keeps_pythons_defaults():
+    assert server_collector("0") == ["700", "False"]
+    assert start_django(SERVER_GC_THRESHOLD="-1").returncode != 0
