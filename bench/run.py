@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import socket
 import statistics
 import subprocess
@@ -106,26 +107,41 @@ def reset_traffic(options) -> None:
 def start_faultline(options, port: int) -> subprocess.Popen:
     if options.server == "uvicorn":
         args = [PY, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-        args += ["--lifespan", "off", "--log-level", "warning", "--backlog", "8192"]
+        args += ["--lifespan", "off", "--log-level", "warning", "--backlog", "8192", "--ws", options.ws]
+        if options.workers > 1:
+            # Uvicorn's own processes share the listening socket; each has its event loop and writer.
+            args += ["--workers", str(options.workers)]
     else:
         args = [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--verbosity", "0"]
         if options.handshake_timeout:
             # Daphne drops a WebSocket whose application has not accepted it within this (default 5 s).
             args += ["--websocket_connect_timeout", str(options.handshake_timeout)]
         args += ["config.asgi:application"]
-    return subprocess.Popen(args, cwd=ROOT, env=faultline_env(options), stdout=subprocess.DEVNULL)
+    # A session of its own: stopping it stops every process it started (Uvicorn's workers too).
+    return subprocess.Popen(
+        args, cwd=ROOT, env=faultline_env(options), stdout=subprocess.DEVNULL, start_new_session=True
+    )
 
 
 def start_bare(port: int) -> subprocess.Popen:
     args = [PY, str(ROOT / "bench" / "bare_csms.py"), "--port", str(port)]
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True)
 
 
-def loadgen(options, mode: str, chargers: int, port: int, pid: int, database_url: str | None) -> dict:
+def loadgen(
+    options,
+    mode: str,
+    chargers: int,
+    port: int,
+    pid: int,
+    database_url: str | None,
+    rate: float | None = None,
+) -> dict:
     args = [PY, str(ROOT / "bench" / "loadgen.py"), mode, "--url", f"ws://127.0.0.1:{port}/ocpp"]
     args += ["--chargers", str(chargers), "--server-pid", str(pid), "--prefix", PREFIX]
     if mode == "steady":
-        args += ["--rate", str(options.rate), "--duration", str(options.seconds), "--ramp", str(options.ramp)]
+        args += ["--rate", str(rate or options.rate), "--duration", str(options.seconds)]
+        args += ["--ramp", str(options.ramp)]
     if database_url:
         args += ["--database-url", database_url]
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -135,12 +151,20 @@ def loadgen(options, mode: str, chargers: int, port: int, pid: int, database_url
 
 
 def stop(process: subprocess.Popen) -> None:
-    process.terminate()
+    _signal_group(process, signal.SIGTERM)
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        pass
+    _signal_group(process, signal.SIGKILL)  # whatever is left of its process group
+    process.wait()
+
+
+def _signal_group(process: subprocess.Popen, number: int) -> None:
+    try:
+        os.killpg(process.pid, number)
+    except ProcessLookupError:
+        pass
 
 
 def one_repetition(options, chargers: int) -> dict[str, dict]:
@@ -156,10 +180,14 @@ def one_repetition(options, chargers: int) -> dict[str, dict]:
             wait_for_port(port, server)
             checked = options.database_url if system == "faultline" else None
             steady = loadgen(options, "steady", chargers, port, server.pid, checked)
+            paced = None
+            if options.paced_rate:
+                # The same chargers again, offering what the server sustains: latency below saturation.
+                paced = loadgen(options, "steady", chargers, port, server.pid, checked, options.paced_rate)
             storm = loadgen(options, "storm", chargers, port, server.pid, checked)
         finally:
             stop(server)
-        results[system] = {"steady": steady, "storm": storm}
+        results[system] = {"steady": steady, "storm": storm, "paced": paced}
         print(f"  {system}: steady {summary(steady)} | storm {summary(storm)}", file=sys.stderr, flush=True)
     return results
 
@@ -181,11 +209,18 @@ ROWS = [
     ("ack latency p50 ms (steady)", "steady", "ack_p50_ms"),
     ("ack latency p95 ms (steady)", "steady", "ack_p95_ms"),
     ("ack latency p99 ms (steady)", "steady", "ack_p99_ms"),
+    ("ack latency p99 ms incl. the ramp's backlog (steady)", "steady", "ack_p99_ms_with_ramp_backlog"),
     ("connection setup p50 ms (steady ramp)", "steady", "connect_p50_ms"),
     ("server CPU % of one core (steady)", "steady", "server_cpu_percent"),
     ("server peak RSS MiB (steady)", "steady", "server_peak_rss_mib"),
     ("CALLERRORs + timeouts (steady)", "steady", "errors"),
     ("lost / duplicated (steady, checked in the log)", "steady", "lost_duplicated"),
+    ("paced: messages/s (offered --paced-rate)", "paced", "messages_per_second"),
+    ("paced: ack latency p50 ms", "paced", "ack_p50_ms"),
+    ("paced: ack latency p95 ms", "paced", "ack_p95_ms"),
+    ("paced: ack latency p99 ms", "paced", "ack_p99_ms"),
+    ("paced: ack latency p99 ms incl. the ramp's backlog", "paced", "ack_p99_ms_with_ramp_backlog"),
+    ("lost / duplicated (paced, checked in the log)", "paced", "lost_duplicated"),
     ("storm: seconds until all accepted", "storm", "storm_seconds_to_all_accepted"),
     ("storm: chargers fully accepted", "storm", "storm_accepted"),
     ("storm: connection setup p95 ms", "storm", "connect_p95_ms"),
@@ -211,6 +246,8 @@ def table(chargers: int, repetitions: list[dict]) -> list[str]:
         "|---|---:|---:|---:|",
     ]
     for label, mode, key in ROWS:
+        if any(rep["faultline"].get(mode) is None for rep in repetitions):
+            continue  # e.g. no paced run asked for
         ours = [derived(rep["faultline"][mode]) for rep in repetitions]
         bare = [derived(rep["bare"][mode]) for rep in repetitions]
         if key == "lost_duplicated":
@@ -271,6 +308,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="length of each steady load")
     parser.add_argument("--ramp", type=float, default=5, help="seconds over which steady chargers connect")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument(
+        "--ws",
+        choices=["auto", "websockets", "websockets-sansio", "wsproto"],
+        default="auto",
+        help="Uvicorn's WebSocket implementation",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="Uvicorn server processes (one per core)")
+    parser.add_argument(
+        "--paced-rate", type=float, help="also run the steady load at this rate (latency below saturation)"
+    )
     parser.add_argument("--handshake-timeout", type=int, help="Daphne's websocket_connect_timeout, seconds")
     parser.add_argument("--label", help="names the results block in BENCHMARKS.md (default: the server)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/fl_bench")
@@ -282,10 +329,13 @@ def main() -> None:
     command = " ".join(["bench/run.py", *sys.argv[1:]])
     sections = [
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit()} on {machine()}; "
-        f"server: {options.server}, one process"
+        f"server: {options.server}, "
+        + (f"{options.workers} processes" if options.workers > 1 else "one process")
         + (f" (handshake timeout {options.handshake_timeout} s)" if options.handshake_timeout else "")
         + "; "
-        f"steady load offered {options.rate:g} messages/s for {options.seconds:g} s; "
+        f"steady load offered {options.rate:g} messages/s for {options.seconds:g} s"
+        + (f", then {options.paced_rate:g} messages/s" if options.paced_rate else "")
+        + "; "
         f"command: `.venv/bin/python {command}`.",
         "",
     ]
