@@ -140,10 +140,43 @@ class Stats:
     connect_failures: int = 0
     disconnects: int = 0
     storm_ready: list[float] = field(default_factory=list)  # seconds from the storm's start
-    # (charger, connector, status) -> when its StatusNotification was acknowledged, awaiting the
-    # live event that a signed-in browser would receive for it.
-    status_acknowledged: dict[tuple, float] = field(default_factory=dict)
+    # The board's event for a status report carries (charger, connector, status) and `since`: the
+    # report's own timestamp, or an earlier one if the port was in that state already (a charger
+    # reconnecting says again what it said last). Each side waits here for the other.
+    # (charger, connector, status) -> [(report timestamp ms, when acknowledged)], oldest first
+    status_acknowledged: dict[tuple, list] = field(default_factory=dict)
+    # (charger, connector, status) -> [since ms] of events read before their CALLRESULT
+    live_early: dict[tuple, list] = field(default_factory=dict)
     live_delays: list[float] = field(default_factory=list)
+    live_connected: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def status_was_acknowledged(self, port_status: tuple, timestamp: str) -> None:
+        reported = epoch_ms(timestamp)
+        early = self.live_early.get(port_status, [])
+        for index, since in enumerate(early):
+            if since <= reported:
+                # The board had it before the charger read its answer: no delay to speak of.
+                del early[index]
+                self.live_delays.append(0.0)
+                return
+        self.status_acknowledged.setdefault(port_status, []).append((reported, time.perf_counter()))
+
+    def board_showed(self, port_status: tuple, since: str) -> None:
+        shown_since = epoch_ms(since)
+        waiting = self.status_acknowledged.get(port_status, [])
+        for index, (reported, acknowledged) in enumerate(waiting):
+            if reported >= shown_since:
+                del waiting[index]
+                self.live_delays.append(time.perf_counter() - acknowledged)
+                return
+        self.live_early.setdefault(port_status, []).append(shown_since)
+
+    def live_waiting(self) -> int:
+        return sum(len(waiting) for waiting in self.status_acknowledged.values())
+
+
+def epoch_ms(timestamp: str) -> int:
+    return round(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def status(connector: int, state: str, error: str = "NoError", **extra) -> tuple[str, dict]:
@@ -235,8 +268,9 @@ class Charger:
         self.stats.sent_at.append(sent)
         self.stats.acknowledged.append((self.charge_point_id, unique_id, action))
         if action == "StatusNotification":
-            key = (self.charge_point_id, payload["connectorId"], payload["status"])
-            self.stats.status_acknowledged[key] = time.perf_counter()
+            self.stats.status_was_acknowledged(
+                (self.charge_point_id, payload["connectorId"], payload["status"]), payload["timestamp"]
+            )
         return reply[2]
 
     async def boot(self) -> bool:
@@ -353,14 +387,14 @@ async def watch_live(url: str, session_cookie: str, stats: Stats) -> None:
     origin = "http://" + url.split("://", 1)[1].split("/", 1)[0]
     headers = {"Cookie": f"sessionid={session_cookie}", "Origin": origin}
     async with websockets.connect(url, additional_headers=headers, compression=None) as socket:
+        stats.live_connected.set()
         async for text in socket:
             event = json.loads(text)
             if event.get("event") != "connector.status":
                 continue
-            key = (event["charge_point_id"], event["connector_id"], event["status"])
-            acknowledged = stats.status_acknowledged.pop(key, None)
-            if acknowledged is not None:
-                stats.live_delays.append(time.perf_counter() - acknowledged)
+            stats.board_showed(
+                (event["charge_point_id"], event["connector_id"], event["status"]), event["since"]
+            )
 
 
 # --- Checking the database -------------------------------------------------------------------------
@@ -412,6 +446,16 @@ async def run(options) -> dict:
     live = None
     if options.live_url:
         live = asyncio.create_task(watch_live(options.live_url, options.session_cookie, stats))
+        # The browser is on the feed before the first charger speaks (or the watcher has failed).
+        await asyncio.wait(
+            [live, asyncio.ensure_future(stats.live_connected.wait())],
+            timeout=10,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if live.done():
+            live.result()  # raises why the browser could not follow the feed
+        if not stats.live_connected.is_set():
+            raise RuntimeError(f"could not join the live feed at {options.live_url} within 10 s")
     started = time.perf_counter()
     if options.mode == "steady":
         period = options.chargers / options.rate  # seconds between one charger's messages
@@ -442,7 +486,13 @@ async def run(options) -> dict:
         sustained = len(stats.latencies) / measured
         latencies = with_ramp = sorted(stats.latencies)
     if live is not None:
-        await asyncio.sleep(2)  # the last events still on their way
+        # The last events still on their way: wait until every acknowledged change has been seen,
+        # or five quiet seconds have passed.
+        waited = 0.0
+        while stats.live_waiting() and waited < 5:
+            seen = len(stats.live_delays)
+            await asyncio.sleep(0.25)
+            waited = 0.0 if len(stats.live_delays) > seen else waited + 0.25
         live.cancel()
     server = watch.stop()
     connects = sorted(stats.connect_times)
@@ -477,6 +527,8 @@ async def run(options) -> dict:
     if options.live_url:
         delays = sorted(stats.live_delays)
         report["live_events_timed"] = len(delays)
+        # Acknowledged status changes the browser never saw (after the quiet wait above).
+        report["live_events_missed"] = stats.live_waiting()
         report["live_p50_ms"] = _ms(percentile(delays, 0.50))
         report["live_p95_ms"] = _ms(percentile(delays, 0.95))
         report["live_p99_ms"] = _ms(percentile(delays, 0.99))

@@ -89,6 +89,32 @@ def prepare_database(options, largest_fleet: int) -> None:
     subprocess.run([PY, "manage.py", "shell", "-c", register], cwd=ROOT, env=env, check=True)
 
 
+def operator_session(options) -> str:
+    """A signed-in operator's session key, for the browser that follows the board's live feed."""
+    script = (
+        "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model\n"
+        "from django.contrib.auth.models import Group\n"
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "user, _ = get_user_model().objects.get_or_create(username='bench-operator')\n"
+        "user.groups.add(Group.objects.get(name='Operators'))\n"
+        "session = SessionStore()\n"
+        "session[SESSION_KEY] = str(user.pk)\n"
+        "session[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
+        "session[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
+        "session.create()\n"
+        "print(session.session_key)\n"
+    )
+    done = subprocess.run(
+        [PY, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=faultline_env(options),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
 def reset_traffic(options) -> None:
     """Empty the traffic tables and the Redis db, so that every run starts from the same state."""
     import psycopg
@@ -136,6 +162,7 @@ def loadgen(
     pid: int,
     database_url: str | None,
     rate: float | None = None,
+    session: str | None = None,
 ) -> dict:
     args = [PY, str(ROOT / "bench" / "loadgen.py"), mode, "--url", f"ws://127.0.0.1:{port}/ocpp"]
     args += ["--chargers", str(chargers), "--server-pid", str(pid), "--prefix", PREFIX]
@@ -144,6 +171,8 @@ def loadgen(
         args += ["--ramp", str(options.ramp)]
     if database_url:
         args += ["--database-url", database_url]
+    if session:
+        args += ["--live-url", f"ws://127.0.0.1:{port}/ws/live/", "--session-cookie", session]
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(f"loadgen {mode} failed:\n{done.stderr[-3000:]}")
@@ -171,19 +200,23 @@ def one_repetition(options, chargers: int) -> dict[str, dict]:
     results = {}
     for system in ("faultline", "bare"):
         port = free_port()
+        session = None
         if system == "faultline":
             reset_traffic(options)
+            session = operator_session(options) if options.live else None
             server = start_faultline(options, port)
         else:
             server = start_bare(port)
         try:
             wait_for_port(port, server)
             checked = options.database_url if system == "faultline" else None
-            steady = loadgen(options, "steady", chargers, port, server.pid, checked)
+            steady = loadgen(options, "steady", chargers, port, server.pid, checked, session=session)
             paced = None
             if options.paced_rate:
                 # The same chargers again, offering what the server sustains: latency below saturation.
-                paced = loadgen(options, "steady", chargers, port, server.pid, checked, options.paced_rate)
+                paced = loadgen(
+                    options, "steady", chargers, port, server.pid, checked, options.paced_rate, session
+                )
             storm = loadgen(options, "storm", chargers, port, server.pid, checked)
         finally:
             stop(server)
@@ -215,12 +248,20 @@ ROWS = [
     ("server peak RSS MiB (steady)", "steady", "server_peak_rss_mib"),
     ("CALLERRORs + timeouts (steady)", "steady", "errors"),
     ("lost / duplicated (steady, checked in the log)", "steady", "lost_duplicated"),
+    ("board: status change pushed to a browser p50 ms (steady)", "steady", "live_p50_ms"),
+    ("board: … p95 ms (steady)", "steady", "live_p95_ms"),
+    ("board: … p99 ms (steady)", "steady", "live_p99_ms"),
+    ("board: changes timed / missed (steady)", "steady", "live_timed_missed"),
     ("paced: messages/s (offered --paced-rate)", "paced", "messages_per_second"),
     ("paced: ack latency p50 ms", "paced", "ack_p50_ms"),
     ("paced: ack latency p95 ms", "paced", "ack_p95_ms"),
     ("paced: ack latency p99 ms", "paced", "ack_p99_ms"),
     ("paced: ack latency p99 ms incl. the ramp's backlog", "paced", "ack_p99_ms_with_ramp_backlog"),
     ("lost / duplicated (paced, checked in the log)", "paced", "lost_duplicated"),
+    ("board: status change pushed to a browser p50 ms (paced)", "paced", "live_p50_ms"),
+    ("board: … p95 ms (paced)", "paced", "live_p95_ms"),
+    ("board: … p99 ms (paced)", "paced", "live_p99_ms"),
+    ("board: changes timed / missed (paced)", "paced", "live_timed_missed"),
     ("storm: seconds until all accepted", "storm", "storm_seconds_to_all_accepted"),
     ("storm: chargers fully accepted", "storm", "storm_accepted"),
     ("storm: connection setup p95 ms", "storm", "connect_p95_ms"),
@@ -230,11 +271,17 @@ ROWS = [
 ]
 
 
+# Figures given per run rather than as a median, and what the bare library has instead.
+TEXT_FIGURES = {"lost_duplicated": "not stored", "live_timed_missed": "no board"}
+
+
 def derived(run: dict) -> dict:
     run = dict(run)
     run["errors"] = run["call_errors"] + run["timeouts"]
     if "lost" in run:
         run["lost_duplicated"] = f"{run['lost']} / {run['duplicated']}"
+    if "live_events_timed" in run:
+        run["live_timed_missed"] = f"{run['live_events_timed']:,} / {run['live_events_missed']:,}"
     return run
 
 
@@ -250,9 +297,11 @@ def table(chargers: int, repetitions: list[dict]) -> list[str]:
             continue  # e.g. no paced run asked for
         ours = [derived(rep["faultline"][mode]) for rep in repetitions]
         bare = [derived(rep["bare"][mode]) for rep in repetitions]
-        if key == "lost_duplicated":
-            ours_value = "; ".join(sorted({run.get(key, "–") for run in ours}))
-            lines.append(f"| {label} | {ours_value} | not stored | |")
+        if not any(key in run for run in ours):
+            continue  # e.g. the board was not followed (no --live)
+        if key in TEXT_FIGURES:
+            ours_value = "; ".join(run.get(key, "–") for run in ours)
+            lines.append(f"| {label} | {ours_value} | {TEXT_FIGURES[key]} | |")
             continue
         ours_value, bare_value = median(ours, key), median(bare, key)
         ratio = (
@@ -317,6 +366,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="Uvicorn server processes (one per core)")
     parser.add_argument(
         "--paced-rate", type=float, help="also run the steady load at this rate (latency below saturation)"
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="a signed-in operator's browser follows the board's live feed during the steady loads",
     )
     parser.add_argument("--handshake-timeout", type=int, help="Daphne's websocket_connect_timeout, seconds")
     parser.add_argument("--label", help="names the results block in BENCHMARKS.md (default: the server)")
