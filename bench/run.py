@@ -196,8 +196,34 @@ def _signal_group(process: subprocess.Popen, number: int) -> None:
         pass
 
 
+# A fixed piece of pure-Python work (JSON, hashing, dicts: what a CSMS does per frame), timed in a
+# process of its own on the idle machine before each repetition. Shared cores do not run at the
+# same speed from one hour to the next; this says how fast they were during the run.
+REFERENCE_WORK = """
+import hashlib, json, time
+frame = [2, "19223201", "MeterValues", {"connectorId": 1, "meterValue": [{"timestamp": "2026-01-01T00:00:00Z",
+    "sampledValue": [{"value": str(n), "measurand": "Energy.Active.Import.Register"} for n in range(8)]}]}]
+start = time.process_time()
+for n in range(40_000):
+    text = json.dumps(frame)
+    parsed = json.loads(text)
+    hashlib.sha256(text.encode()).hexdigest()
+    {key: value for key, value in parsed[3].items()}
+print(time.process_time() - start)
+"""
+
+
+def reference_work_ms(times: int = 5) -> float:
+    """The median CPU time of the reference work over `times` processes (it varies by ±15 % here)."""
+    seconds = []
+    for _ in range(times):
+        done = subprocess.run([PY, "-c", REFERENCE_WORK], capture_output=True, text=True, check=True)
+        seconds.append(float(done.stdout.strip()))
+    return round(statistics.median(seconds) * 1000, 1)
+
+
 def one_repetition(options, chargers: int) -> dict[str, dict]:
-    results = {}
+    results = {"reference_work_ms": reference_work_ms()}
     for system in ("faultline", "bare"):
         port = free_port()
         session = None
@@ -221,6 +247,7 @@ def one_repetition(options, chargers: int) -> dict[str, dict]:
         finally:
             stop(server)
         results[system] = {"steady": steady, "storm": storm, "paced": paced}
+        print(f"  reference work {results['reference_work_ms']} ms CPU", file=sys.stderr, flush=True)
         print(f"  {system}: steady {summary(steady)} | storm {summary(storm)}", file=sys.stderr, flush=True)
     return results
 
@@ -245,6 +272,7 @@ ROWS = [
     ("ack latency p99 ms incl. the ramp's backlog (steady)", "steady", "ack_p99_ms_with_ramp_backlog"),
     ("connection setup p50 ms (steady ramp)", "steady", "connect_p50_ms"),
     ("server CPU % of one core (steady)", "steady", "server_cpu_percent"),
+    ("server CPU ms per acknowledged message (steady)", "steady", "cpu_ms_per_message"),
     ("server peak RSS MiB (steady)", "steady", "server_peak_rss_mib"),
     ("CALLERRORs + timeouts (steady)", "steady", "errors"),
     ("lost / duplicated (steady, checked in the log)", "steady", "lost_duplicated"),
@@ -280,15 +308,28 @@ def derived(run: dict) -> dict:
     run["errors"] = run["call_errors"] + run["timeouts"]
     if "lost" in run:
         run["lost_duplicated"] = f"{run['lost']} / {run['duplicated']}"
+    if run.get("server_cpu_percent") is not None and run.get("messages_per_second"):
+        run["cpu_ms_per_message"] = round(10 * run["server_cpu_percent"] / run["messages_per_second"], 3)
     if "live_events_timed" in run:
         run["live_timed_missed"] = f"{run['live_events_timed']:,} / {run['live_events_missed']:,}"
     return run
 
 
 def table(chargers: int, repetitions: list[dict]) -> list[str]:
+    reference = [rep["reference_work_ms"] for rep in repetitions if "reference_work_ms" in rep]
     lines = [
         f"#### {chargers:,} chargers — median of {len(repetitions)} runs",
         "",
+        *(
+            [
+                f"The machine's speed before each run: a fixed pure-Python workload took "
+                f"{', '.join(f'{ms:,.0f}' for ms in reference)} ms of CPU "
+                "(`bench/run.py` REFERENCE_WORK, median of five; more means slower cores).",
+                "",
+            ]
+            if reference
+            else []
+        ),
         "| figure | Faultline | bare `ocpp` library | Faultline / bare |",
         "|---|---:|---:|---:|",
     ]
