@@ -68,39 +68,44 @@ def basic_credentials(header: bytes | None) -> tuple[str, str] | None:
 
 class ConnectionThrottle:
     """Counts connection attempts per charge point id in a fixed window (Redis when configured, so
-    that every server node counts together; else this process)."""
+    that every server node counts together; else this process).
+
+    With Redis, the attempts that arrive while a round trip is under way are counted together in
+    the next one (one pipeline of INCR + EXPIRE pairs): a reconnect storm's thousands of attempts
+    take a few dozen round trips on one connection. Each attempt taking its own turn on a pool's
+    connection cost the event loop a pipeline, a pool wait and a timer per attempt, and at 10,000
+    attempts some waited past the pool's timeout, so the count fell back to this process.
+    """
+
+    MAX_PIPELINE = 1000
 
     def __init__(self):
         self._local: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
         self._redis = None
         self._warned_at = -1e9
+        # Per event loop (a server process has one; tests start several).
+        self._waiting: dict[asyncio.AbstractEventLoop, list[tuple[str, asyncio.Future]]] = {}
+        self._counting: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 
     def _client(self) -> redis.asyncio.Redis:
-        # One client per event loop (a server process has one; tests start several). A few
-        # connections, waited for when busy: a storm's thousands of attempts must not each open one.
         loop = asyncio.get_running_loop()
         if self._redis is None or self._redis[0] is not loop:
             pool = redis.asyncio.BlockingConnectionPool.from_url(
-                settings.REDIS_URL, max_connections=8, timeout=10, socket_timeout=5
+                settings.REDIS_URL, max_connections=2, timeout=10, socket_timeout=5
             )
             self._redis = (loop, redis.asyncio.Redis(connection_pool=pool))
         return self._redis[1]
 
     async def attempt(self, charge_point_id: str) -> int:
-        """Record an attempt; returns the attempts in the current window, this one included.
-
-        Asynchronous: a reconnect storm's thousands of attempts wait on Redis together, not in turn.
-        """
+        """Record an attempt; returns the attempts in the current window, this one included."""
         window = settings.OCPP_THROTTLE_WINDOW
         if settings.REDIS_URL:
             # The channel layer's prefix keeps installations sharing one Redis apart.
             prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "faultline")
             key = f"{prefix}:ocpp-attempts:{int(time.time() // window)}:{charge_point_id}"
             try:
-                async with self._client().pipeline(transaction=False) as pipe:
-                    count, _ = await pipe.incr(key).expire(key, window).execute()
-                return int(count)
+                return await self._count_in_redis(key)
             except redis.RedisError as error:
                 if time.monotonic() - self._warned_at > 60:  # once a minute, not once per attempt
                     self._warned_at = time.monotonic()
@@ -111,6 +116,49 @@ class ConnectionThrottle:
                 started, count = time.monotonic(), 0
             self._local[charge_point_id] = (started, count + 1)
             return count + 1
+
+    async def _count_in_redis(self, key: str) -> int:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._waiting.setdefault(loop, []).append((key, future))
+        if loop not in self._counting:
+            self._counting[loop] = loop.create_task(self._count_while_waiting(loop))
+        return await future
+
+    async def _count_while_waiting(self, loop: asyncio.AbstractEventLoop) -> None:
+        waiting = self._waiting[loop]
+        batch: list[tuple[str, asyncio.Future]] = []
+        try:
+            while waiting:
+                batch = waiting[: self.MAX_PIPELINE]
+                del waiting[: self.MAX_PIPELINE]
+                try:
+                    async with self._client().pipeline(transaction=False) as pipe:
+                        for key, _ in batch:
+                            pipe.incr(key).expire(key, settings.OCPP_THROTTLE_WINDOW)
+                        replies = await pipe.execute()
+                except Exception as error:
+                    failure = error if isinstance(error, redis.RedisError) else redis.RedisError(repr(error))
+                    _settle(batch, exception=failure)
+                    continue
+                _settle(batch, counts=[int(count) for count in replies[::2]])
+        finally:
+            # Deregistered in the step that found nobody waiting: an attempt queued after this
+            # starts a new counter (one registered a loop turn later would find none running).
+            del self._counting[loop]
+            # Left only if this task was stopped (its loop closing): nobody may wait forever.
+            _settle(batch + waiting, exception=redis.RedisError("the throttle's counter stopped"))
+            del self._waiting[loop]
+
+
+def _settle(waiters, counts=None, exception=None) -> None:
+    for index, (_, future) in enumerate(waiters):
+        if future.done():  # settled already, or an admission given up (its socket closed)
+            continue
+        if exception is not None:
+            future.set_exception(exception)
+        else:
+            future.set_result(counts[index])
 
 
 throttle = ConnectionThrottle()
