@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and roles"
 
     def ready(self):
+        import config.checks  # noqa: F401  (registers the SECRET_KEY system check)
         from accounts.roles import sync_roles_after_migrate
 
         # Django creates permissions for new models in post_migrate; the roles are topped up right

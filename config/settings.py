@@ -17,13 +17,11 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set: production refuses to start without one "
-            "(set DEBUG=1 for a local demo, which uses a throwaway key)."
-        )
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-demo-key-only-for-DEBUG-runs-" + "x" * 20
+# Without a key in production the settings still load, so that commands which sign nothing
+# (makemigrations, collectstatic) run anywhere; the server, the worker and `manage.py check --deploy`
+# refuse (config.checks).
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

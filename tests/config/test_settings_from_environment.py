@@ -9,7 +9,9 @@ import pytest
 from tests.support.processes import ROOT
 
 
-def start_django(**env_overrides):
+def start_django(*command, **env_overrides):
+    """Runs `command` (default: `manage.py check`) with the embedded default and a key, then the
+    overrides (None removes a variable)."""
     env = {
         k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
     }
@@ -17,7 +19,12 @@ def start_django(**env_overrides):
     env.update(env_overrides)
     env = {k: v for k, v in env.items() if v is not None}
     return subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        list(command or [sys.executable, "manage.py", "check"]),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -41,10 +48,45 @@ def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
     assert "ImproperlyConfigured" in result.stderr
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = start_django(SECRET_KEY=None, DEBUG="0")
+PRODUCTION_WITHOUT_KEY = {"SECRET_KEY": None, "DEBUG": "0"}
+
+
+def test_the_server_refuses_to_start_without_a_secret_key_in_production():
+    result = start_django(sys.executable, "-c", "import config.asgi", **PRODUCTION_WITHOUT_KEY)
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_worker_refuses_to_start_without_a_secret_key_in_production():
+    worker = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool",
+        "solo",
+        "--loglevel",
+        "WARNING",
+    ]
+    result = start_django(*worker, **PRODUCTION_WITHOUT_KEY)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_deploy_check_fails_without_a_secret_key():
+    result = start_django(sys.executable, "manage.py", "check", "--deploy", **PRODUCTION_WITHOUT_KEY)
+    assert result.returncode != 0
+    assert "faultline.E001" in result.stderr
+
+
+def test_commands_that_sign_nothing_run_without_a_secret_key():
+    # A newcomer's `manage.py makemigrations --check` in a bare shell: no DEBUG, no key.
+    command = [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"]
+    result = start_django(*command, **PRODUCTION_WITHOUT_KEY)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_the_embedded_default_starts_without_any_service():
